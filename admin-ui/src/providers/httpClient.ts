@@ -1,0 +1,140 @@
+import { HttpError } from 'react-admin';
+
+/** Every backend route lives under this prefix; the dev server and the backend both serve it same-origin. */
+export const API_PREFIX = '/api/v1';
+
+const CSRF_COOKIE = 'hm_csrf';
+const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ApiFieldError {
+  field: string;
+  message: string;
+}
+
+/** The shape of every error the backend returns. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields?: ApiFieldError[];
+  errorId?: string;
+}
+
+/**
+ * What rejects a failed call: the backend body, plus `errors` keyed by field so that react-admin
+ * forms show server-side validation messages next to their inputs.
+ */
+export interface HttpErrorBody extends Partial<ApiErrorBody> {
+  errors?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** Serialised as JSON. */
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  body: T;
+}
+
+export function readCookie(name: string): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator === -1) continue;
+    if (part.slice(0, separator).trim() === name) {
+      return decodeURIComponent(part.slice(separator + 1).trim());
+    }
+  }
+  return undefined;
+}
+
+function buildUrl(path: string, query: RequestOptions['query']): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) search.set(key, String(value));
+  }
+  const qs = search.toString();
+  return `${API_PREFIX}${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204 || response.status === 205) return null;
+  const text = await response.text();
+  if (!text) return null;
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!contentType.includes('json')) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function isApiErrorBody(body: unknown): body is Partial<ApiErrorBody> {
+  return typeof body === 'object' && body !== null && 'message' in body;
+}
+
+function errorMessage(body: unknown, status: number): string {
+  if (isApiErrorBody(body)) {
+    const message: unknown = body.message;
+    if (typeof message === 'string' && message) return message;
+    // Some framework errors carry a list of messages.
+    if (Array.isArray(message) && message.length > 0) return message.map(String).join('; ');
+  }
+  if (status >= 500) return 'The server could not complete the request. Please try again.';
+  return `Request failed (${status})`;
+}
+
+function toHttpError(body: unknown, status: number): HttpError {
+  const errorBody: HttpErrorBody = isApiErrorBody(body) ? { ...body } : {};
+  if (errorBody.fields?.length) {
+    errorBody.errors = Object.fromEntries(errorBody.fields.map(f => [f.field, f.message]));
+  }
+  let message = errorMessage(body, status);
+  if (status >= 500 && errorBody.errorId) message = `${message} (error id ${errorBody.errorId})`;
+  return new HttpError(message, status, errorBody);
+}
+
+/**
+ * Calls the backend: same-origin cookies, JSON in and out, and the CSRF double-submit header
+ * (the `hm_csrf` cookie echoed in `x-csrf-token`) on every state-changing request.
+ * Rejects with react-admin's `HttpError(message, status, body)`; a network failure is status 0.
+ */
+export async function httpClient<T = unknown>(
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResponse<T>> {
+  const method = options.method ?? 'GET';
+  const headers = new Headers({ Accept: 'application/json' });
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  if (!SAFE_METHODS.has(method)) {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) headers.set(CSRF_HEADER, csrf);
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, options.query), {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new HttpError('Cannot reach the server. Check your connection and try again.', 0, {});
+  }
+
+  const body = await readBody(response);
+  if (!response.ok) throw toHttpError(body, response.status);
+  return { status: response.status, body: body as T };
+}

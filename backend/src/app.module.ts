@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from './config/index.js';
+import { ConfigModule } from './config/index.js';
+import { AuditModule } from './modules/audit/index.js';
+import { AuthModule } from './modules/auth/index.js';
+import { CryptoModule } from './modules/crypto/index.js';
+import { SystemModule } from './modules/system/index.js';
+import { DatabaseModule } from './platform/database/index.js';
+import { HealthModule } from './platform/health/health.module.js';
+import { rolesOf, type Entrypoint } from './platform/process/process-role.js';
+import { QueueModule } from './platform/queue/index.js';
+
+/** The whole application, shaped by the entrypoint: controllers for `api`, processors for `worker`, schedules for `scheduler`. */
+@Module({})
+export class AppModule {
+  static forEntrypoint(entrypoint: Entrypoint, config: AppConfig): DynamicModule {
+    const roles = rolesOf(entrypoint);
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        QueueModule,
+        SystemModule.forRoles(roles),
+        CryptoModule,
+        AuditModule.forRoles(roles),
+        AuthModule.forRoles(roles),
+        ...(roles.includes('api') ? [HealthModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Variables whose values are never printed, in errors or in the masked config dump. */
+export const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'MASTER_KEY',
+  'SESSION_SECRET',
+  'TRACKING_SECRET',
+]);
+
+const port = z.coerce
+  .number({ error: 'expected an integer from 1 to 65535' })
+  .int('expected an integer from 1 to 65535')
+  .min(1, 'expected an integer from 1 to 65535')
+  .max(65535, 'expected an integer from 1 to 65535');
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string({ error: 'required' }).refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/** `*=127.0.0.1:2525,example.org=mx.example.org:25`: Postfix-style transport map. */
+const transportMap = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const routes: TransportRoute[] = [];
+    for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const match = /^([*a-z0-9.-]+)=([a-z0-9.-]+|\[[0-9a-f:.]+\]):(\d{1,5})$/i.exec(entry);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected domain=host:port entries separated by commas, bad entry "${entry}"` });
+        return z.NEVER;
+      }
+      routes.push({ domain: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]) });
+    }
+    return routes;
+  });
+
+export interface TransportRoute {
+  domain: string;
+  host: string;
+  port: number;
+}
+
+const masterKey = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'expected 32 bytes, base64-encoded (openssl rand -base64 32)',
+  });
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'expected development, production or test' }).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    PUBLIC_URL: url(['http:', 'https:']).optional(),
+    DATABASE_URL: url(['postgres:', 'postgresql:']),
+    DATABASE_POOL_SIZE: positiveInt(10),
+    REDIS_URL: url(['redis:', 'rediss:']),
+    QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'expected letters, digits, - or _').default('hm'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+    MASTER_KEY: masterKey,
+    MASTER_KEY_FILE: z.string().optional(),
+    SESSION_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    TRACKING_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    SESSION_IDLE_MINUTES: positiveInt(15),
+    SESSION_ABSOLUTE_HOURS: positiveInt(12),
+    TRUST_PROXY: bool(false),
+    ADMIN_UI_DIR: z.string().optional(),
+    SMTP_TRANSPORT_MAP: transportMap,
+    SMTP_CA_FILE: z.string().optional(),
+    HEARTBEAT_SECONDS: positiveInt(30),
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.MASTER_KEY && cfg.MASTER_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY_FILE'], message: 'set MASTER_KEY or MASTER_KEY_FILE, not both' });
+    }
+    if (!cfg.MASTER_KEY && !cfg.MASTER_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'required (or MASTER_KEY_FILE): 32 bytes, base64-encoded' });
+    }
+  });
+
+export type AppConfig = Omit<z.output<typeof configSchema>, 'PUBLIC_URL' | 'MASTER_KEY'> & { PUBLIC_URL: string; MASTER_KEY: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable (never echoing a secret). */
+export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'config');
+      const message = issue.code === 'invalid_type' && input[name] === undefined ? 'required' : issue.message;
+      const shown = input[name] !== undefined && !SECRET_VARIABLES.has(name) ? ` (got "${truncate(input[name])}")` : '';
+      return `${name}: ${message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const cfg = result.data;
+  if (cfg.MASTER_KEY_FILE) {
+    let key: string;
+    try {
+      key = readFileSync(cfg.MASTER_KEY_FILE, 'utf8').trim();
+    } catch {
+      throw new ConfigError(['MASTER_KEY_FILE: file cannot be read']);
+    }
+    if (Buffer.from(key, 'base64').length !== 32) throw new ConfigError(['MASTER_KEY_FILE: expected 32 bytes, base64-encoded']);
+    cfg.MASTER_KEY = key;
+  }
+  return { ...cfg, MASTER_KEY: cfg.MASTER_KEY ?? '', PUBLIC_URL: cfg.PUBLIC_URL ?? `http://localhost:${cfg.PORT}` };
+}
+
+/** The configuration with secrets replaced, for a startup log line or an admin screen. */
+export function maskedConfig(cfg: AppConfig): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]),
+  );
+}
+
+function truncate(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { seedDemoData } from './cli/seed.js';
+import { type AppConfig, ConfigError, maskedConfig, parseConfig } from './config/index.js';
+import { runMigrations } from './platform/database/index.js';
+import { configureHttp } from './platform/http/configure-http.js';
+import { createLogger, NestPinoLogger } from './platform/logging/index.js';
+import type { Entrypoint } from './platform/process/process-role.js';
+
+const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed'] as const;
+type Command = (typeof COMMANDS)[number];
+
+async function main() {
+  const command = (process.argv[2] ?? 'all') as Command;
+  if (!COMMANDS.includes(command)) {
+    process.stderr.write(`usage: main.js <${COMMANDS.join('|')}>\n`);
+    process.exit(64);
+  }
+  let config: AppConfig;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, name: command });
+  if (command === 'migrate') {
+    const applied = await runMigrations(config);
+    logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
+    logger.flush();
+    return;
+  }
+  if (command === 'seed') {
+    await seed(config, logger);
+    return;
+  }
+  await start(command, config, logger);
+}
+
+/** Prints one JSON line on stdout with the result, for the embedded launcher to read. */
+async function seed(config: AppConfig, logger: ReturnType<typeof createLogger>) {
+  const app = await NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', config), { logger: new NestPinoLogger(logger), abortOnError: false });
+  try {
+    const result = await seedDemoData(app);
+    process.stdout.write(`SEED ${JSON.stringify(result)}\n`);
+  } finally {
+    await app.close();
+  }
+}
+
+async function start(entrypoint: Entrypoint, config: AppConfig, logger: ReturnType<typeof createLogger>) {
+  const nestLogger = new NestPinoLogger(logger);
+  const module = AppModule.forEntrypoint(entrypoint, config);
+  logger.info({ entrypoint, config: maskedConfig(config) }, 'starting');
+  if (entrypoint === 'api' || entrypoint === 'all') {
+    const app = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger, bodyParser: false, abortOnError: false });
+    app.enableShutdownHooks();
+    configureHttp(app, config);
+    await app.listen(config.PORT, config.HOST);
+    logger.info({ url: config.PUBLIC_URL, port: config.PORT }, 'listening');
+  } else {
+    const app = await NestFactory.createApplicationContext(module, { logger: nestLogger, abortOnError: false });
+    app.enableShutdownHooks();
+    await app.init();
+  }
+  logger.info({ entrypoint }, 'started');
+}
+
+main().catch((err: unknown) => {
+  // Redacted, structured, and one line: no PHI can reach stderr through a crash.
+  createLogger({ name: 'main', destination: process.stderr }).fatal({ err }, 'fatal error during start');
+  setTimeout(() => process.exit(1), 100);
+});

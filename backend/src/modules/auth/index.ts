@@ -1,0 +1,4 @@
+export { AuthModule } from './auth.module.js';
+export { SessionsService } from './sessions.service.js';
+export { totpCode } from './totp.js';
+export { UsersService } from './users.service.js';

@@ -1,0 +1,3 @@
+export { dataSourceOptions } from './data-source-options.js';
+export { DatabaseModule } from './database.module.js';
+export { runMigrations } from './migrate.js';

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { AppConfig } from '../../config/index.js';
+import { createValidationPipe, HttpExceptionFilter } from '../errors/index.js';
+import { APP_VERSION } from '../process/process-role.js';
+import { repoRoot } from '../process/repo-root.js';
+
+/** Everything about the HTTP surface that is not a route: hardening, parsing, errors, docs, the admin UI. */
+export function configureHttp(app: NestExpressApplication, config: AppConfig): OpenAPIObject {
+  if (config.TRUST_PROXY) app.set('trust proxy', 1);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          // MUI/emotion injects style elements at run time.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+        },
+      },
+      strictTransportSecurity: config.PUBLIC_URL.startsWith('https:'),
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use(cookieParser());
+  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    // API answers may carry PHI: never cache them in the browser or a proxy.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const document = buildOpenApi(app);
+  server(app).get('/api/openapi.json', (_req: Request, res: Response) => {
+    res.json(document);
+  });
+  serveAdminUi(app, config);
+  return document;
+}
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('HIPAA Mail API')
+    .setDescription('Consented contacts with PHI attributes, segments, templates, campaigns, journeys and TLS-exclusive delivery.')
+    .setVersion(APP_VERSION)
+    .addCookieAuth('hm_session', { type: 'apiKey', in: 'cookie', name: 'hm_session' }, 'session')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'apiKey')
+    .build();
+  return SwaggerModule.createDocument(app, builder);
+}
+
+function serveAdminUi(app: NestExpressApplication, config: AppConfig) {
+  const dir = config.ADMIN_UI_DIR ?? join(repoRoot(), 'admin-ui/dist');
+  const index = join(dir, 'index.html');
+  const http = server(app);
+  http.get('/', (_req: Request, res: Response) => res.redirect('/admin/'));
+  if (!existsSync(index)) {
+    http.get('/admin', (_req: Request, res: Response) => {
+      res.status(503).type('text/plain').send('The admin UI is not built. Run: npm run build');
+    });
+    return;
+  }
+  app.use('/admin', express.static(dir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600') }));
+  // Client-side routes fall back to the single page.
+  app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}
+
+function server(app: NestExpressApplication): express.Express {
+  return app.getHttpAdapter().getInstance() as express.Express;
+}

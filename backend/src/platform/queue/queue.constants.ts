@@ -1,0 +1,18 @@
+/** Every queue the platform uses. Names are wrapped in a Redis Cluster hash tag by the prefix. */
+export enum QueueName {
+  Maintenance = 'maintenance',
+}
+
+/** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
+export enum JobName {
+  MaintenanceSweep = 'maintenance.sweep',
+}
+
+/** Payloads carry identifiers only, never PHI. */
+export interface JobPayloads {
+  [JobName.MaintenanceSweep]: { scheduledAt: string };
+}
+
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.MaintenanceSweep]: QueueName.Maintenance,
+};

@@ -1,0 +1,5 @@
+import { Foundation1763900000000 } from './1763900000000-Foundation.js';
+import { SecurityCore1763900100000 } from './1763900100000-SecurityCore.js';
+
+/** Every migration, in order. The app and the migrate command load this list, never a glob. */
+export const migrations = [Foundation1763900000000, SecurityCore1763900100000];
