@@ -33,7 +33,7 @@ export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
   };
 
   return (
-    <form onSubmit={event => void submit(event)} aria-label="Sign in" noValidate={false}>
+    <form onSubmit={event => void submit(event)} aria-label="Sign in">
       <Stack spacing={2}>
         <TextField
           id="login-email"

@@ -46,6 +46,18 @@ interface ErrorWithStatus {
   status?: number;
 }
 
+/**
+ * What react-admin reads off a rejected checkAuth/checkError: the toast text (`false`: none),
+ * where to go, and whether to log out. It is a plain object by react-admin's contract.
+ */
+interface AuthRejection {
+  message: string | false;
+  redirectTo?: string;
+  logoutUser?: boolean;
+}
+
+const rejectWith = (rejection: AuthRejection): Promise<never> => Promise.reject(rejection);
+
 function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? (error as ErrorWithStatus).status : undefined;
 }
@@ -126,9 +138,9 @@ export const authProvider: HipaaAuthProvider = {
   async checkAuth(params: { signal?: AbortSignal }) {
     try {
       await fetchMe(params?.signal);
-    } catch (error) {
+    } catch {
       // The login page shows the reason itself (see getSessionNotice), so no toast here.
-      throw { message: false, status: statusOf(error) };
+      return rejectWith({ message: false });
     }
   },
 
@@ -136,10 +148,10 @@ export const authProvider: HipaaAuthProvider = {
     const status = statusOf(error);
     if (status === 401) {
       forgetUser();
-      throw { message: false, redirectTo: '/login' };
+      return rejectWith({ message: false, redirectTo: '/login' });
     }
     if (status === 403) {
-      throw { message: NOT_ALLOWED, logoutUser: false };
+      return rejectWith({ message: NOT_ALLOWED, logoutUser: false });
     }
   },
 

@@ -117,7 +117,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    const issues = [...result.error.issues];
+    // The cross-field rule runs only on an otherwise valid object; name the missing key anyway.
+    if (!input.MASTER_KEY && !input.MASTER_KEY_FILE && !issues.some((i) => i.path[0] === 'MASTER_KEY')) {
+      issues.push({ code: 'custom', path: ['MASTER_KEY'], message: 'required (or MASTER_KEY_FILE): 32 bytes, base64-encoded', input: undefined });
+    }
+    const problems = issues.map((issue) => {
       const name = String(issue.path[0] ?? 'config');
       const message = issue.code === 'invalid_type' && input[name] === undefined ? 'required' : issue.message;
       const shown = input[name] !== undefined && !SECRET_VARIABLES.has(name) ? ` (got "${truncate(input[name])}")` : '';

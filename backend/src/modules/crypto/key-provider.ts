@@ -24,18 +24,18 @@ export class LocalKeyProvider implements KeyProvider {
     this.id = `local:${createHash('sha256').update(masterKey).digest('hex').slice(0, 16)}`;
   }
 
-  wrap(dataKey: Buffer): Promise<Buffer> {
+  async wrap(dataKey: Buffer): Promise<Buffer> {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv);
     cipher.setAAD(WRAP_AAD);
     const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-    return Promise.resolve(Buffer.concat([iv, cipher.getAuthTag(), body]));
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
   }
 
-  unwrap(wrapped: Buffer): Promise<Buffer> {
+  async unwrap(wrapped: Buffer): Promise<Buffer> {
     const decipher = createDecipheriv('aes-256-gcm', this.masterKey, wrapped.subarray(0, 12));
     decipher.setAAD(WRAP_AAD);
     decipher.setAuthTag(wrapped.subarray(12, 28));
-    return Promise.resolve(Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]));
+    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
   }
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
@@ -18,7 +18,7 @@ export interface ProcessStatus {
 
 /** Each process records that it is alive; the dashboard and operators read it. */
 @Injectable()
-export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HeartbeatService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HeartbeatService.name);
   private readonly startedAt = new Date();
   private timer?: NodeJS.Timeout;
@@ -38,7 +38,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.timer.unref();
   }
 
-  async onApplicationShutdown() {
+  async beforeApplicationShutdown() {
     clearInterval(this.timer);
     await this.heartbeats.delete(this.roles.map((role) => this.idFor(role))).catch(() => undefined);
   }

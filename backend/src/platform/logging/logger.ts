@@ -13,6 +13,8 @@ export function createLogger(options: { level?: LevelWithSilent; name?: string; 
       base: { pid: process.pid, proc: options.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Errors are already turned into redacted plain objects by the hook below.
+      serializers: { err: (err: unknown) => err },
       hooks: {
         logMethod(args, method) {
           const safe = args.map((arg) => redact(arg)) as Parameters<typeof method>;

@@ -84,7 +84,7 @@ const PHI_KEY_SET = new Set(PHI_KEYS);
 
 const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi;
 // 7+ digits, possibly separated by spaces, dots, dashes or parentheses (phones, MRNs, SSNs).
-const LONG_NUMBER = /\(?\d{3}\)?[\s.-]?\d{2,4}[\s.-]?\d{3,4}\b/g;
+const LONG_NUMBER = /(?<![\w-])\(?\d{3}\)?[\s.-]?\d{2,4}[\s.-]?\d{3,4}(?![\w-])/g;
 // Calendar dates in free text (birth dates, visit dates): ISO and US forms.
 const DATE = /\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{2,4})\b/g;
 

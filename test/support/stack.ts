@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { AppModule } from '../../backend/src/app.module.js';
+import { type AppConfig, parseConfig } from '../../backend/src/config/index.js';
+import { runMigrations } from '../../backend/src/platform/database/index.js';
+import { configureHttp } from '../../backend/src/platform/http/configure-http.js';
+import { createLogger, NestPinoLogger } from '../../backend/src/platform/logging/index.js';
+import type { Entrypoint } from '../../backend/src/platform/process/process-role.js';
+
+export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
+
+/** A fresh, migrated database of its own for one test file. */
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = inject('postgresAdminUrl');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A superuser connection to a test database, for tampering and inspection that the app must not be able to do. */
+export async function superuser(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  return client;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: overrides.DATABASE_URL ?? 'postgres://unset@127.0.0.1:1/unset',
+    REDIS_URL: inject('redisUrl'),
+    QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'silent',
+    PORT: '3999',
+    ...overrides,
+  });
+}
+
+export interface TestApp {
+  app: INestApplication;
+  baseUrl: string;
+  config: AppConfig;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The real application, in this process, on a free port, over a fresh migrated database. */
+export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const config = testConfig({ DATABASE_URL: databaseUrl, ...options.env });
+  await runMigrations(config);
+  const logger = new NestPinoLogger(createLogger({ level: config.LOG_LEVEL }));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forEntrypoint(options.entrypoint ?? 'all', config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureHttp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, config, databaseUrl, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
