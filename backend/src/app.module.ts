@@ -22,7 +22,7 @@ export class AppModule {
         DatabaseModule,
         QueueModule,
         SystemModule.forRoles(roles),
-        CryptoModule,
+        CryptoModule.forRoles(roles),
         AuditModule.forRoles(roles),
         AuthModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),

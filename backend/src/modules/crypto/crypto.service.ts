@@ -116,6 +116,11 @@ export class CryptoService implements OnModuleInit {
     return id;
   }
 
+  /** Picks up keys made by other processes (a rotation started elsewhere). */
+  async reloadKeys() {
+    await this.loadKeys();
+  }
+
   private async loadKeys() {
     const rows = await this.dataKeys.find({ order: { id: 'ASC' } });
     for (const row of rows) {

@@ -31,6 +31,7 @@ export class DashboardService {
   constructor(
     private readonly heartbeats: HeartbeatService,
     @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
+    @InjectQueue(QueueName.Crypto) private readonly crypto: Queue,
   ) {}
 
   private readonly counters: DashboardCounter[] = [];
@@ -45,7 +46,7 @@ export class DashboardService {
     const [counts, processes, queues] = await Promise.all([
       Promise.all(this.counters.map(async (c) => [c.key, await c.count()] as const)).then(Object.fromEntries),
       this.heartbeats.list(),
-      Promise.all([this.maintenance].map((q) => queueStatus(q))),
+      Promise.all([this.maintenance, this.crypto].map((q) => queueStatus(q))),
     ]);
     return { version: APP_VERSION, counts, processes, queues };
   }

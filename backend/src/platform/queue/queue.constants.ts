@@ -1,18 +1,22 @@
 /** Every queue the platform uses. Names are wrapped in a Redis Cluster hash tag by the prefix. */
 export enum QueueName {
   Maintenance = 'maintenance',
+  Crypto = 'crypto',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
 export enum JobName {
   MaintenanceSweep = 'maintenance.sweep',
+  CryptoReencrypt = 'crypto.reencrypt',
 }
 
 /** Payloads carry identifiers only, never PHI. */
 export interface JobPayloads {
   [JobName.MaintenanceSweep]: { scheduledAt: string };
+  [JobName.CryptoReencrypt]: { rotationId: number };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.MaintenanceSweep]: QueueName.Maintenance,
+  [JobName.CryptoReencrypt]: QueueName.Crypto,
 };

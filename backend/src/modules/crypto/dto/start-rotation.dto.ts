@@ -1,0 +1,5 @@
+import { IsIn } from 'class-validator';
+
+export class StartRotationDto {
+  @IsIn(['phi', 'secrets'], { message: 'purpose must be phi or secrets' }) purpose!: 'phi' | 'secrets';
+}

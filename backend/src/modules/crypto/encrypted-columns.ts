@@ -1,0 +1,20 @@
+import type { KeyPurpose } from './entities/data-key.entity.js';
+
+/** A column holding ciphertexts made by CryptoService, bound to (table, column, row id). */
+export interface EncryptedColumn {
+  table: string;
+  idColumn: string;
+  idType: 'uuid' | 'bigint' | 'integer';
+  column: string;
+  purpose: Exclude<KeyPurpose, 'blind-index'>;
+}
+
+/**
+ * Every encrypted column, so key rotation can re-encrypt all of them. A module that stores
+ * ciphertexts lists its columns here; a test checks that every bytea column holding
+ * ciphertexts is listed.
+ */
+export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
+  { table: 'users', idColumn: 'id', idType: 'uuid', column: 'mfa_secret', purpose: 'secrets' },
+  { table: 'users', idColumn: 'id', idType: 'uuid', column: 'mfa_pending_secret', purpose: 'secrets' },
+];
