@@ -8,7 +8,9 @@ import { SystemModule } from './modules/system/index.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { rolesOf, type Entrypoint } from './platform/process/process-role.js';
+import { HttpPlatformModule } from './platform/http/http-platform.module.js';
 import { QueueModule } from './platform/queue/index.js';
+import { RedisModule } from './platform/redis/redis.module.js';
 
 /** The whole application, shaped by the entrypoint: controllers for `api`, processors for `worker`, schedules for `scheduler`. */
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         QueueModule,
+        RedisModule,
+        ...(roles.includes('api') ? [HttpPlatformModule] : []),
         SystemModule.forRoles(roles),
         CryptoModule.forRoles(roles),
         AuditModule.forRoles(roles),

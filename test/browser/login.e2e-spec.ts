@@ -217,17 +217,17 @@ describe('login in the admin UI', () => {
         // A recovery code: the TOTP steps around now may all be spent by the previous test.
         await signInWithRecoveryCode(page, recoveryCodes[1]!);
 
-        // The server ends every session of the user (as a lockout or "log out everywhere" does).
-        page.on('response', (r) => console.log('RESP', Date.now(), r.request().method(), r.url(), r.status()));
-        page.on('framenavigated', (f) => console.log('NAV', Date.now(), f.url()));
-        console.log('REVOKE', Date.now());
-        expect(await t.app.get(SessionsService).revokeAllForUser(userId, 'test')).toBeGreaterThan(0);
-        await page.waitForTimeout(3000);
-        console.log('CLICK', Date.now());
-
-        // The next thing the user does in the app is refused and lands on the login page.
+        // On another page of the app while the session is live…
         await page.getByRole('button', { name: 'Profile' }).click();
         await page.getByRole('menuitem', { name: 'My account' }).click();
+        await page.waitForURL(pathIs('/admin/account'));
+        await page.getByTestId('account').waitFor();
+
+        // …the server ends every session of the user (as a lockout or "log out everywhere" does)…
+        expect(await t.app.get(SessionsService).revokeAllForUser(userId, 'test')).toBeGreaterThan(0);
+
+        // …and the next page the user opens is refused: back to the login page, with the reason.
+        await page.getByRole('menuitem', { name: 'Dashboard' }).click();
         await page.waitForURL(pathIs('/admin/login'));
         const notice = page.getByTestId('session-notice');
         await notice.waitFor();

@@ -42,6 +42,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     MASTER_KEY: TEST_MASTER_KEY,
     LOG_LEVEL: 'silent',
     PORT: '3999',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
     ...overrides,
   });
 }

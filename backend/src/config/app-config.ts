@@ -89,6 +89,8 @@ export const configSchema = z
     SMTP_TRANSPORT_MAP: transportMap,
     SMTP_CA_FILE: z.string().optional(),
     HEARTBEAT_SECONDS: positiveInt(30),
+    RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(20),
+    RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(300),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
   })
   .superRefine((cfg, ctx) => {

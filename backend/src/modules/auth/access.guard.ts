@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DomainError } from '../../platform/errors/index.js';
 import { clientInfo, type RequestWithAuth, type RouteAccess, ROUTE_ACCESS, permissionsOf } from '../../platform/http/index.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './session-cookies.js';
+import { ApiKeysService } from './api-keys.service.js';
 import { SessionsService } from './sessions.service.js';
 import { UsersService } from './users.service.js';
 
@@ -19,6 +20,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,6 +29,8 @@ export class AccessGuard implements CanActivate {
     if (access.kind === 'public') return true;
 
     const req = context.switchToHttp().getRequest<RequestWithAuth>();
+    const apiKey = presentedApiKey(req);
+    if (apiKey !== undefined) return this.viaApiKey(apiKey, access, req);
     const token = (req.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
     if (!token) throw new DomainError('unauthenticated', 'Sign in first', 401);
     const resolved = await this.sessions.resolve(token);
@@ -60,4 +64,24 @@ export class AccessGuard implements CanActivate {
     if (missing.length) throw new DomainError('forbidden', `Your role (${user.role}) lacks the permission ${missing.join(', ')}`, 403);
     return true;
   }
+
+  /** API keys reach permission routes only, within their scopes; no cookies, so no CSRF. */
+  private async viaApiKey(secret: string, access: Exclude<RouteAccess, { kind: 'public' }>, req: RequestWithAuth): Promise<boolean> {
+    const client = clientInfo(req);
+    const key = await this.apiKeys.authenticate(secret, client.ip);
+    if (!key) throw new DomainError('unauthenticated', 'The API key is invalid, expired or revoked', 401);
+    req.auth = { kind: 'api_key', userId: null, apiKeyId: key.id, role: null, permissions: key.scopes, sessionId: null, mfaPassed: false, ...client };
+    if (access.kind !== 'permission') throw new DomainError('forbidden', 'This route is for signed-in users, not API keys', 403);
+    const missing = access.permissions.filter((p) => !key.scopes.includes(p));
+    if (missing.length) throw new DomainError('forbidden', `The API key lacks the scope ${missing.join(', ')}`, 403);
+    return true;
+  }
+}
+
+function presentedApiKey(req: RequestWithAuth): string | undefined {
+  const header = req.get('x-api-key');
+  if (header) return header.trim();
+  const authorization = req.get('authorization');
+  if (authorization?.toLowerCase().startsWith('bearer ')) return authorization.slice(7).trim();
+  return undefined;
 }

@@ -2,9 +2,12 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/comm
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
-import { Auth, type AuthContext, Authenticated, ClientInfo, PendingMfa, Public } from '../../platform/http/index.js';
+import { Auth, type AuthContext, Authenticated, ClientInfo, PendingMfa, Public, RateLimit } from '../../platform/http/index.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto, MfaCodeDto, MfaVerifyDto } from './dto/auth.dto.js';
+import { ChangePasswordDto } from './dto/user.dto.js';
+import { UserAdminService } from './user-admin.service.js';
+import { actorOf } from '../audit/index.js';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.js';
 
 @ApiTags('auth')
@@ -12,10 +15,12 @@ import { clearSessionCookies, setSessionCookies } from './session-cookies.js';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly admin: UserAdminService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Public()
+  @RateLimit({ name: 'login', limit: (c) => c.RATE_LIMIT_LOGIN_PER_MINUTE, windowSeconds: 60 })
   @Post('login')
   @HttpCode(200)
   async login(@Body() dto: LoginDto, @ClientInfo() client: { ip: string | null; userAgent: string | null }, @Res({ passthrough: true }) res: Response) {
@@ -31,6 +36,7 @@ export class AuthController {
   }
 
   @PendingMfa()
+  @RateLimit({ name: 'mfa', limit: (c) => c.RATE_LIMIT_LOGIN_PER_MINUTE, windowSeconds: 60 })
   @Post('mfa/enroll')
   @HttpCode(200)
   async enroll(@Auth() auth: AuthContext, @Body() dto: MfaCodeDto, @Res({ passthrough: true }) res: Response) {
@@ -40,6 +46,7 @@ export class AuthController {
   }
 
   @PendingMfa()
+  @RateLimit({ name: 'mfa', limit: (c) => c.RATE_LIMIT_LOGIN_PER_MINUTE, windowSeconds: 60 })
   @Post('mfa/verify')
   @HttpCode(204)
   async verify(@Auth() auth: AuthContext, @Body() dto: MfaVerifyDto, @Res({ passthrough: true }) res: Response) {
@@ -50,6 +57,13 @@ export class AuthController {
   @Get('me')
   me(@Auth() auth: AuthContext) {
     return this.auth.me(auth);
+  }
+
+  @Authenticated()
+  @Post('password')
+  @HttpCode(204)
+  async changePassword(@Auth() auth: AuthContext, @Body() dto: ChangePasswordDto) {
+    await this.admin.changeOwnPassword(auth.userId!, auth.sessionId, dto.currentPassword, dto.newPassword, actorOf(auth));
   }
 
   @PendingMfa()

@@ -4,6 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ProcessRole } from '../../platform/process/process-role.js';
 import { DashboardService } from '../system/index.js';
 import { AccessGuard } from './access.guard.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeyEntity } from './entities/api-key.entity.js';
+import { UserAdminService } from './user-admin.service.js';
+import { UsersController } from './users.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
@@ -23,10 +28,10 @@ export class AuthModule implements OnModuleInit {
     const api = roles.includes('api');
     return {
       module: AuthModule,
-      imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, RecoveryCodeEntity])],
-      controllers: api ? [AuthController] : [],
-      providers: [UsersService, SessionsService, AuthService, ...(api ? [{ provide: APP_GUARD, useClass: AccessGuard }] : [])],
-      exports: [UsersService, SessionsService],
+      imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, RecoveryCodeEntity, ApiKeyEntity])],
+      controllers: api ? [AuthController, UsersController, ApiKeysController] : [],
+      providers: [UsersService, SessionsService, AuthService, UserAdminService, ApiKeysService, ...(api ? [{ provide: APP_GUARD, useClass: AccessGuard }] : [])],
+      exports: [UsersService, SessionsService, ApiKeysService],
     };
   }
 

@@ -19,6 +19,7 @@ export interface Me {
   role: string;
   permissions: readonly string[];
   mfaEnrolled: boolean;
+  mustChangePassword: boolean;
   recoveryCodesLeft: number;
 }
 
@@ -116,6 +117,7 @@ export class AuthService {
       role: user.role,
       permissions: permissionsOf(user.role),
       mfaEnrolled: user.mfaEnrolledAt !== null,
+      mustChangePassword: user.mustChangePassword,
       recoveryCodesLeft: user.mfaEnrolledAt ? await this.users.remainingRecoveryCodes(user.id) : 0,
     };
   }

@@ -77,6 +77,12 @@ export class SessionsService {
     await this.sessions.update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
   }
 
+  async revokeAllForUserExcept(userId: string, keepHexId: string | null, reason: string): Promise<number> {
+    const qb = this.sessions.createQueryBuilder().update().set({ revokedAt: new Date(), revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (keepHexId) qb.andWhere('id <> :keep', { keep: Buffer.from(keepHexId, 'hex') });
+    return (await qb.execute()).affected ?? 0;
+  }
+
   /** Revokes every live session of a user; returns how many. */
   async revokeAllForUser(userId: string, reason: string): Promise<number> {
     const result = await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });

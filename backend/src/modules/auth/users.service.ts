@@ -35,7 +35,29 @@ export class UsersService {
     return this.users.count({ where: { disabledAt: IsNull() } });
   }
 
-  async create(input: { email: string; displayName: string; role: Role; password: string }): Promise<UserEntity> {
+  async list(filter: { q?: string; role?: Role }, page: { offset: number; limit: number }): Promise<{ data: UserEntity[]; total: number }> {
+    const qb = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC').offset(page.offset).limit(page.limit);
+    if (filter.role) qb.andWhere('u.role = :role', { role: filter.role });
+    if (filter.q) qb.andWhere('(u.email ILIKE :q OR u.display_name ILIKE :q)', { q: `%${filter.q.replace(/[%_]/g, '')}%` });
+    const [data, total] = await qb.getManyAndCount();
+    return { data, total };
+  }
+
+  countActiveAdmins(): Promise<number> {
+    return this.users.count({ where: { role: 'admin' as Role, disabledAt: IsNull() } });
+  }
+
+  async update(id: string, changes: Partial<Pick<UserEntity, 'role' | 'displayName' | 'disabledAt'>>): Promise<void> {
+    await this.users.update({ id }, changes);
+  }
+
+  async setPassword(user: UserEntity, password: string, mustChange: boolean): Promise<void> {
+    const problem = passwordProblem(password, { email: user.email });
+    if (problem) throw new DomainError('password_policy', `password ${problem}`, 400, [{ field: 'newPassword', message: problem }]);
+    await this.users.update({ id: user.id }, { passwordHash: await hashPassword(password), passwordChangedAt: new Date(), mustChangePassword: mustChange });
+  }
+
+  async create(input: { email: string; displayName: string; role: Role; password: string; mustChangePassword?: boolean }): Promise<UserEntity> {
     const problem = passwordProblem(input.password, { email: input.email });
     if (problem) throw new DomainError('password_policy', `password ${problem}`, 400, [{ field: 'password', message: problem }]);
     if (await this.findByEmail(input.email)) throw new DomainError('user_exists', 'A user with this e-mail already exists', 409, [{ field: 'email', message: 'already in use' }]);
@@ -45,7 +67,7 @@ export class UsersService {
       role: input.role,
       passwordHash: await hashPassword(input.password),
       passwordChangedAt: new Date(),
-      mustChangePassword: false,
+      mustChangePassword: input.mustChangePassword ?? false,
       mfaSecret: null,
       mfaPendingSecret: null,
       mfaEnrolledAt: null,

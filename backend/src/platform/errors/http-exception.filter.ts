@@ -45,28 +45,34 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Errors from body parsing quote the request (a JSON SyntaxError shows the text): replace their message.
+      const parserMessage = bodyParserMessage(exception.cause, status);
+      if (parserMessage) return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: parserMessage };
       if (status < 500) {
         const raw = exception.getResponse();
         const fields = typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: FieldProblem[] }).fields : undefined;
         return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: messageOf(exception, raw), fields };
       }
     }
-    // body-parser errors carry a status and a type (entity.too.large, entity.parse.failed).
-    const httpish = exception as { status?: unknown; type?: unknown } | null;
+    const httpish = exception as { status?: unknown } | null;
     if (httpish && typeof httpish.status === 'number' && httpish.status >= 400 && httpish.status < 500) {
       const status = httpish.status;
-      const message =
-        httpish.type === 'entity.too.large'
-          ? 'Request body is larger than the limit'
-          : httpish.type === 'entity.parse.failed'
-            ? 'Request body is not valid JSON'
-            : (REASON[status] ?? 'Bad request');
-      return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message };
+      return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: bodyParserMessage(exception, status) ?? REASON[status] ?? 'Bad request' };
     }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: exception }, 'Unhandled error');
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', code: 'internal_error', message: 'An internal error occurred', errorId };
   }
+}
+
+function bodyParserMessage(cause: unknown, status: number): string | undefined {
+  if (typeof cause !== 'object' || cause === null) return undefined;
+  const type = (cause as { type?: unknown }).type;
+  if (type === 'entity.too.large' || status === 413) return 'Request body is larger than the limit';
+  if (type === 'entity.parse.failed' || cause instanceof SyntaxError) return 'Request body is not valid JSON';
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'Request body encoding is not supported';
+  if (typeof type === 'string' && type.startsWith('entity.')) return 'Request body could not be read';
+  return undefined;
 }
 
 function codeFor(status: number): string {
