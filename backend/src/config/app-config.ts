@@ -6,8 +6,6 @@ export const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'MASTER_KEY',
-  'SESSION_SECRET',
-  'TRACKING_SECRET',
 ]);
 
 const port = z.coerce
@@ -80,8 +78,6 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     MASTER_KEY: masterKey,
     MASTER_KEY_FILE: z.string().optional(),
-    SESSION_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
-    TRACKING_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
     SESSION_IDLE_MINUTES: positiveInt(15),
     SESSION_ABSOLUTE_HOURS: positiveInt(12),
     TRUST_PROXY: bool(false),

