@@ -29,7 +29,7 @@ export function App() {
       layout={AppLayout}
       requireAuth
     >
-      {resources.map(resource => (
+      {resources.map((resource) => (
         <Resource key={resource.name} {...resource} />
       ))}
       <CustomRoutes>

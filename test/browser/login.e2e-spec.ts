@@ -154,7 +154,10 @@ describe('login in the admin UI', () => {
         await page.getByRole('button', { name: /Continue/ }).click();
 
         await waitForDashboard(page);
-        const usersCount = (await page.getByTestId('count-users').innerText()).split('\n').map((s) => s.trim()).filter(Boolean);
+        const usersCount = (await page.getByTestId('count-users').innerText())
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean);
         expect(usersCount).toEqual(['Users', '1']);
         // The app under test runs every role in this process, so each reports a heartbeat.
         const rows = page.getByTestId('process-row');

@@ -154,7 +154,10 @@ describe('login in the admin UI', () => {
         await page.getByRole('button', { name: /Continue/ }).click();
 
         await waitForDashboard(page);
-        const usersCount = (await page.getByTestId('count-users').innerText()).split('\n').map((s) => s.trim()).filter(Boolean);
+        const usersCount = (await page.getByTestId('count-users').innerText())
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean);
         expect(usersCount).toEqual(['Users', '1']);
         // The app under test runs every role in this process, so each reports a heartbeat.
         const rows = page.getByTestId('process-row');
@@ -222,26 +225,29 @@ describe('login in the admin UI', () => {
         page.on('console', (m) => log.push(`${Date.now() - t0} CONSOLE ${m.type()} ${m.text()}`));
         page.on('pageerror', (e) => log.push(`${Date.now() - t0} PAGEERROR ${e.stack}`));
         try {
-        await signInWithRecoveryCode(page, recoveryCodes[1]!);
+          await signInWithRecoveryCode(page, recoveryCodes[1]!);
 
-        // On another page of the app while the session is live…
-        await page.getByRole('button', { name: 'Profile' }).click();
-        await page.getByRole('menuitem', { name: 'My account' }).click();
-        await page.waitForURL(pathIs('/admin/account'));
-        await page.getByTestId('account').waitFor();
+          // On another page of the app while the session is live…
+          await page.getByRole('button', { name: 'Profile' }).click();
+          await page.getByRole('menuitem', { name: 'My account' }).click();
+          await page.waitForURL(pathIs('/admin/account'));
+          await page.getByTestId('account').waitFor();
 
-        // …the server ends every session of the user (as a lockout or "log out everywhere" does)…
-        expect(await t.app.get(SessionsService).revokeAllForUser(userId, 'test')).toBeGreaterThan(0);
+          // …the server ends every session of the user (as a lockout or "log out everywhere" does)…
+          expect(await t.app.get(SessionsService).revokeAllForUser(userId, 'test')).toBeGreaterThan(0);
 
-        // …and the next page the user opens is refused: back to the login page, with the reason.
-        await page.getByRole('menuitem', { name: 'Dashboard' }).click();
-        await page.waitForURL(pathIs('/admin/login'));
-        const notice = page.getByTestId('session-notice');
-        await notice.waitFor();
-        expect(await notice.innerText()).toBe('Your session expired. Please sign in again.');
-        expect(await page.locator('#login-email').count()).toBe(1);
-        await expectNothingInWebStorage(page);
-        } catch (e) { console.log('DIAG\n' + log.join('\n')); throw e; }
+          // …and the next page the user opens is refused: back to the login page, with the reason.
+          await page.getByRole('menuitem', { name: 'Dashboard' }).click();
+          await page.waitForURL(pathIs('/admin/login'));
+          const notice = page.getByTestId('session-notice');
+          await notice.waitFor();
+          expect(await notice.innerText()).toBe('Your session expired. Please sign in again.');
+          expect(await page.locator('#login-email').count()).toBe(1);
+          await expectNothingInWebStorage(page);
+        } catch (e) {
+          console.log('DIAG\n' + log.join('\n'));
+          throw e;
+        }
       },
       { baseURL: t.baseUrl },
     );

@@ -23,7 +23,9 @@ describe('tamper-evident audit log', () => {
 
   it('keeps the chain intact under concurrent writers', async () => {
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => audit.record({ actor: { type: 'system' }, action: 'test.concurrent', subject: { type: 'thing', id: String(i) }, details: { i } })),
+      Array.from({ length: 40 }, (_, i) =>
+        audit.record({ actor: { type: 'system' }, action: 'test.concurrent', subject: { type: 'thing', id: String(i) }, details: { i } }),
+      ),
     );
     const result = await audit.verify();
     expect(result.problems).toEqual([]);

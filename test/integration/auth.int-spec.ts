@@ -79,7 +79,12 @@ describe('sign-in with mandatory MFA', () => {
     const db = await superuser(t.databaseUrl);
     try {
       const dump = JSON.stringify(
-        (await db.query(`SELECT u.*, array_agg(encode(r.code_hash, 'escape')) AS codes FROM users u JOIN recovery_codes r ON r.user_id = u.id WHERE u.email = $1 GROUP BY u.id`, [email])).rows,
+        (
+          await db.query(
+            `SELECT u.*, array_agg(encode(r.code_hash, 'escape')) AS codes FROM users u JOIN recovery_codes r ON r.user_id = u.id WHERE u.email = $1 GROUP BY u.id`,
+            [email],
+          )
+        ).rows,
       );
       expect(dump).not.toContain(secret);
       expect(Buffer.from(dump).includes(Buffer.from(secret))).toBe(false);
@@ -184,7 +189,15 @@ describe('sign-in with mandatory MFA', () => {
     try {
       const actions = (await db.query(`SELECT DISTINCT action || ':' || outcome AS a FROM audit_log`)).rows.map((r: { a: string }) => r.a);
       expect(actions).toEqual(
-        expect.arrayContaining(['auth.login:success', 'auth.login:failure', 'auth.lockout:success', 'auth.mfa-enrolled:success', 'auth.mfa-verify:failure', 'auth.logout:success', 'auth.recovery-code-used:success']),
+        expect.arrayContaining([
+          'auth.login:success',
+          'auth.login:failure',
+          'auth.lockout:success',
+          'auth.mfa-enrolled:success',
+          'auth.mfa-verify:failure',
+          'auth.logout:success',
+          'auth.recovery-code-used:success',
+        ]),
       );
       const dump = JSON.stringify((await db.query('SELECT * FROM audit_log')).rows);
       expect(dump).not.toContain(PASSWORD);

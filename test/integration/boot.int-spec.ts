@@ -62,7 +62,9 @@ describe('booting the built backend', () => {
     });
 
     it('serves the OpenAPI document with each route and its access rule', async () => {
-      const doc = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-access'?: { kind: string } }>> };
+      const doc = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { 'x-access'?: { kind: string } }>>;
+      };
       expect(doc.paths['/api/v1/auth/login']?.post?.['x-access']).toEqual({ kind: 'public' });
       expect(doc.paths['/api/v1/dashboard']?.get?.['x-access']).toEqual({ kind: 'permission', permissions: ['dashboard:read'] });
       for (const [path, ops] of Object.entries(doc.paths)) {
@@ -80,10 +82,14 @@ describe('booting the built backend', () => {
     it('reports not ready when Redis goes away, and ready again when it is back', async () => {
       const redisPort = redis.port;
       await redis.stop();
-      const down = await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-        return res.status === 503 ? ((await res.json()) as { checks: { redis: { status: string }; postgres: { status: string } } }) : undefined;
-      }, 20_000, 'readyz 503');
+      const down = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+          return res.status === 503 ? ((await res.json()) as { checks: { redis: { status: string }; postgres: { status: string } } }) : undefined;
+        },
+        20_000,
+        'readyz 503',
+      );
       expect(down.checks.redis.status).toBe('fail');
       expect(down.checks.postgres.status).toBe('ok');
       redis = await startRedis({ port: redisPort });

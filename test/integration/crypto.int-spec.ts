@@ -53,7 +53,12 @@ describe('PHI encryption', () => {
     const db = await superuser(t.databaseUrl);
     try {
       const rows = (await db.query<{ purpose: string; wrapped_key: Buffer; status: string }>('SELECT purpose, wrapped_key, status FROM data_keys')).rows;
-      expect(rows.filter((r) => r.status === 'active').map((r) => r.purpose).sort()).toEqual(['blind-index', 'phi', 'secrets']);
+      expect(
+        rows
+          .filter((r) => r.status === 'active')
+          .map((r) => r.purpose)
+          .sort(),
+      ).toEqual(['blind-index', 'phi', 'secrets']);
       for (const r of rows) expect(r.wrapped_key).toHaveLength(12 + 16 + 32);
     } finally {
       await db.end();
@@ -86,10 +91,14 @@ describe('PHI encryption', () => {
     expect(started.body.total).toBe(26);
     expect(started.body.toKeyId).not.toBe(oldKey);
 
-    const done = await waitFor(async () => {
-      const res = await admin.get<{ status: string; done: number; percent: number }>(`/api/v1/key-rotations/${started.body.id}`);
-      return res.body.status === 'running' ? undefined : res.body;
-    }, 30_000, 'rotation to finish');
+    const done = await waitFor(
+      async () => {
+        const res = await admin.get<{ status: string; done: number; percent: number }>(`/api/v1/key-rotations/${started.body.id}`);
+        return res.body.status === 'running' ? undefined : res.body;
+      },
+      30_000,
+      'rotation to finish',
+    );
     expect(done).toMatchObject({ status: 'completed', done: 26, percent: 100 });
     expect(await rotation.remaining('secrets', started.body.toKeyId)).toBe(0);
 
@@ -111,7 +120,11 @@ describe('PHI encryption', () => {
   it('lists every bytea column that holds ciphertexts for rotation', async () => {
     const db = await superuser(t.databaseUrl);
     try {
-      const columns = (await db.query<{ c: string }>(`SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'bytea'`)).rows.map((r) => r.c);
+      const columns = (
+        await db.query<{ c: string }>(
+          `SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'bytea'`,
+        )
+      ).rows.map((r) => r.c);
       // Hashes, wrapped keys and chain links are not CryptoService ciphertexts.
       const notCiphertexts = new Set(['data_keys.wrapped_key', 'audit_log.prev_hash', 'audit_log.hash', 'sessions.id', 'recovery_codes.code_hash']);
       const expected = columns.filter((c) => !notCiphertexts.has(c)).sort();

@@ -21,13 +21,21 @@ describe('HTTP hardening', () => {
   });
 
   it('answers an oversized body with a clear 413', async () => {
-    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(100_000) }) });
+    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(100_000) }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ statusCode: 413, message: 'Request body is larger than the limit' });
   });
 
   it('answers malformed JSON with a 400 that does not echo the input', async () => {
-    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": "maria@example.org", ' });
+    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": "maria@example.org", ',
+    });
     expect(res.status).toBe(400);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ message: 'Request body is not valid JSON' });
@@ -35,12 +43,21 @@ describe('HTTP hardening', () => {
   });
 
   it('never echoes submitted values in validation errors', async () => {
-    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'maria.gonzalez-1961', password: 'p', extra: 'E11.9' }) });
+    const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'maria.gonzalez-1961', password: 'p', extra: 'E11.9' }),
+    });
     expect(res.status).toBe(400);
     const text = await res.text();
     expect(text).not.toContain('maria.gonzalez-1961');
     expect(text).not.toContain('E11.9');
-    expect(JSON.parse(text)).toMatchObject({ fields: expect.arrayContaining([{ field: 'email', message: 'email must be an e-mail address' }, { field: 'extra', message: 'property extra should not exist' }]) });
+    expect(JSON.parse(text)).toMatchObject({
+      fields: expect.arrayContaining([
+        { field: 'email', message: 'email must be an e-mail address' },
+        { field: 'extra', message: 'property extra should not exist' },
+      ]),
+    });
   });
 
   it('answers an unknown route with a 404 in the uniform shape', async () => {

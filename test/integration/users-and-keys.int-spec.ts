@@ -40,7 +40,9 @@ describe('user administration and API keys', () => {
     const weak = await nurse.post('/api/v1/auth/password', { currentPassword: invited.body.temporaryPassword, newPassword: 'password1234' });
     expect(weak.status).toBe(400);
     expect(weak.body).toMatchObject({ fields: [{ field: 'newPassword', message: 'is too common' }] });
-    expect((await nurse.post('/api/v1/auth/password', { currentPassword: invited.body.temporaryPassword, newPassword: 'sable-harbor-quartz-77' })).status).toBe(204);
+    expect((await nurse.post('/api/v1/auth/password', { currentPassword: invited.body.temporaryPassword, newPassword: 'sable-harbor-quartz-77' })).status).toBe(
+      204,
+    );
     expect((await nurse.get('/api/v1/auth/me')).body).toMatchObject({ mustChangePassword: false });
     expect(secret).toBeTruthy();
   });
@@ -61,14 +63,22 @@ describe('user administration and API keys', () => {
     expect((await admin.post<{ locked: boolean }>(`/api/v1/users/${nurseId}/unlock`)).body.locked).toBe(false);
 
     expect((await admin.post<{ mfaEnrolled: boolean }>(`/api/v1/users/${nurseId}/reset-mfa`)).body.mfaEnrolled).toBe(false);
-    expect((await nurse.post('/api/v1/auth/login', { email: 'nurse.lee@clinic.test', password: 'sable-harbor-quartz-77' })).body).toEqual({ next: 'mfa_enroll' });
+    expect((await nurse.post('/api/v1/auth/login', { email: 'nurse.lee@clinic.test', password: 'sable-harbor-quartz-77' })).body).toEqual({
+      next: 'mfa_enroll',
+    });
 
     expect((await admin.request('PATCH', `/api/v1/users/${nurseId}`, { disabled: true })).body).toMatchObject({ disabled: true });
     expect((await nurse.get('/api/v1/auth/mfa/enrollment')).status).toBe(401);
-    expect((await new ApiClient(t.baseUrl).post('/api/v1/auth/login', { email: 'nurse.lee@clinic.test', password: 'sable-harbor-quartz-77' })).status).toBe(401);
+    expect((await new ApiClient(t.baseUrl).post('/api/v1/auth/login', { email: 'nurse.lee@clinic.test', password: 'sable-harbor-quartz-77' })).status).toBe(
+      401,
+    );
 
-    const audit = await admin.get<{ data: { action: string }[] }>(`/api/v1/audit-events?perPage=100&filter=${encodeURIComponent(JSON.stringify({ subjectId: nurseId }))}`);
-    expect(audit.body.data.map((e) => e.action)).toEqual(expect.arrayContaining(['user.created', 'user.role-changed', 'user.unlocked', 'user.mfa-reset', 'user.disabled', 'auth.lockout']));
+    const audit = await admin.get<{ data: { action: string }[] }>(
+      `/api/v1/audit-events?perPage=100&filter=${encodeURIComponent(JSON.stringify({ subjectId: nurseId }))}`,
+    );
+    expect(audit.body.data.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['user.created', 'user.role-changed', 'user.unlocked', 'user.mfa-reset', 'user.disabled', 'auth.lockout']),
+    );
   });
 
   it('issues an API key once, stores it hashed, enforces its scopes, expiry and revocation', async () => {
@@ -76,7 +86,10 @@ describe('user administration and API keys', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ fields: [{ field: 'scopes' }] });
 
-    const created = await admin.post<{ id: string; key: string; prefix: string; status: string }>('/api/v1/api-keys', { name: 'EHR feed', scopes: ['dashboard:read'] });
+    const created = await admin.post<{ id: string; key: string; prefix: string; status: string }>('/api/v1/api-keys', {
+      name: 'EHR feed',
+      scopes: ['dashboard:read'],
+    });
     expect(created.status).toBe(201);
     expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
     const listed = await admin.get<{ data: Record<string, unknown>[] }>('/api/v1/api-keys');
@@ -89,14 +102,20 @@ describe('user administration and API keys', () => {
     expect(outOfScope.status).toBe(403);
     expect((await integration.request('GET', '/api/v1/auth/me', undefined, { 'x-api-key': created.body.key })).status).toBe(403);
     expect((await integration.request('GET', '/api/v1/dashboard', undefined, { 'x-api-key': `${created.body.key}x` })).status).toBe(401);
-    expect((await admin.get<{ data: { id: string; lastUsedAt: string | null }[] }>('/api/v1/api-keys')).body.data.find((k) => k.id === created.body.id)?.lastUsedAt).not.toBeNull();
+    expect(
+      (await admin.get<{ data: { id: string; lastUsedAt: string | null }[] }>('/api/v1/api-keys')).body.data.find((k) => k.id === created.body.id)?.lastUsedAt,
+    ).not.toBeNull();
 
     expect((await admin.request('DELETE', `/api/v1/api-keys/${created.body.id}`)).body).toMatchObject({ status: 'revoked' });
     expect((await integration.request('GET', '/api/v1/dashboard', undefined, { 'x-api-key': created.body.key })).status).toBe(401);
 
     const past = await admin.post('/api/v1/api-keys', { name: 'old', scopes: ['dashboard:read'], expiresAt: '2020-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
-    const soon = await admin.post<{ key: string; id: string }>('/api/v1/api-keys', { name: 'short', scopes: ['dashboard:read'], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const soon = await admin.post<{ key: string; id: string }>('/api/v1/api-keys', {
+      name: 'short',
+      scopes: ['dashboard:read'],
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
     expect((await integration.request('GET', '/api/v1/dashboard', undefined, { 'x-api-key': soon.body.key })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));
     expect((await integration.request('GET', '/api/v1/dashboard', undefined, { 'x-api-key': soon.body.key })).status).toBe(401);

@@ -103,11 +103,7 @@ export async function screenshotOnFailure(page: Page, testName: string): Promise
  *
  *   it('logs in', () => withBrowser('logs in', async ({ page }) => { ... }, { baseURL }));
  */
-export async function withBrowser<T>(
-  testName: string,
-  fn: (session: BrowserSession) => Promise<T>,
-  options: LaunchOptions = {},
-): Promise<T> {
+export async function withBrowser<T>(testName: string, fn: (session: BrowserSession) => Promise<T>, options: LaunchOptions = {}): Promise<T> {
   const session = await launchBrowser(options);
   try {
     return await fn(session);

@@ -24,7 +24,7 @@ export function AccountPage() {
             Permissions
           </Typography>
           <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 1 }}>
-            {(permissions ?? []).map(permission => (
+            {(permissions ?? []).map((permission) => (
               <Chip key={permission} label={permission} size="small" />
             ))}
           </Stack>

@@ -14,7 +14,7 @@ export function CodeField({ value, onChange, disabled }: CodeFieldProps) {
       name="code"
       label="6-digit code"
       value={value}
-      onChange={event => onChange(event.target.value.replace(/\D/g, '').slice(0, 6))}
+      onChange={(event) => onChange(event.target.value.replace(/\D/g, '').slice(0, 6))}
       disabled={disabled}
       required
       fullWidth

@@ -33,7 +33,7 @@ export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
   };
 
   return (
-    <form onSubmit={event => void submit(event)} aria-label="Sign in">
+    <form onSubmit={(event) => void submit(event)} aria-label="Sign in">
       <Stack spacing={2}>
         <TextField
           id="login-email"
@@ -41,7 +41,7 @@ export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
           type="email"
           label="Email"
           value={email}
-          onChange={event => setEmail(event.target.value)}
+          onChange={(event) => setEmail(event.target.value)}
           autoComplete="username"
           autoFocus
           required
@@ -54,7 +54,7 @@ export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
           type="password"
           label="Password"
           value={password}
-          onChange={event => setPassword(event.target.value)}
+          onChange={(event) => setPassword(event.target.value)}
           autoComplete="current-password"
           required
           fullWidth

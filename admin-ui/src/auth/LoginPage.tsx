@@ -11,10 +11,7 @@ import { RecoveryCodesStep } from './RecoveryCodesStep';
 import { errorMessage, useHipaaAuth } from './useHipaaAuth';
 
 type Step =
-  | { kind: 'credentials' }
-  | { kind: 'enroll'; enrollment: MfaEnrollment; qrDataUrl: string }
-  | { kind: 'recovery-codes'; codes: string[] }
-  | { kind: 'verify' };
+  { kind: 'credentials' } | { kind: 'enroll'; enrollment: MfaEnrollment; qrDataUrl: string } | { kind: 'recovery-codes'; codes: string[] } | { kind: 'verify' };
 
 /**
  * Password, then MFA: first sign-in enrols an authenticator (QR code, manual key, a code to
@@ -116,20 +113,16 @@ export function LoginPage() {
               </Alert>
             )}
 
-            {step.kind === 'credentials' && (
-              <CredentialsStep onNext={next => void startMfa(next)} onError={setError} />
-            )}
+            {step.kind === 'credentials' && <CredentialsStep onNext={(next) => void startMfa(next)} onError={setError} />}
             {step.kind === 'enroll' && (
               <MfaEnrollStep
                 enrollment={step.enrollment}
                 qrDataUrl={step.qrDataUrl}
-                onEnrolled={codes => setStep({ kind: 'recovery-codes', codes })}
+                onEnrolled={(codes) => setStep({ kind: 'recovery-codes', codes })}
                 onError={setError}
               />
             )}
-            {step.kind === 'recovery-codes' && (
-              <RecoveryCodesStep codes={step.codes} onContinue={() => void finish()} disabled={busy} />
-            )}
+            {step.kind === 'recovery-codes' && <RecoveryCodesStep codes={step.codes} onContinue={() => void finish()} disabled={busy} />}
             {step.kind === 'verify' && <MfaVerifyStep onVerified={() => void finish()} onError={setError} />}
 
             {step.kind !== 'credentials' && step.kind !== 'recovery-codes' && (

@@ -39,23 +39,16 @@ export function MfaEnrollStep({ enrollment, qrDataUrl, onEnrolled, onError }: Mf
   };
 
   return (
-    <form onSubmit={event => void submit(event)} aria-labelledby="mfa-enroll-title">
+    <form onSubmit={(event) => void submit(event)} aria-labelledby="mfa-enroll-title">
       <Stack spacing={2}>
         <Typography id="mfa-enroll-title" component="h2" variant="h6">
           Set up two-factor authentication
         </Typography>
         <Typography variant="body2">
-          Scan this QR code with an authenticator app (Google Authenticator, 1Password, Authy…), then
-          enter the 6-digit code it shows.
+          Scan this QR code with an authenticator app (Google Authenticator, 1Password, Authy…), then enter the 6-digit code it shows.
         </Typography>
         <Box sx={{ display: 'flex', justifyContent: 'center' }}>
-          <img
-            data-testid="mfa-qr"
-            src={qrDataUrl}
-            width={200}
-            height={200}
-            alt="QR code to add HIPAA Mail to your authenticator app"
-          />
+          <img data-testid="mfa-qr" src={qrDataUrl} width={200} height={200} alt="QR code to add HIPAA Mail to your authenticator app" />
         </Box>
         <Box>
           <Typography id="mfa-secret-label" variant="body2">

@@ -17,7 +17,7 @@ export function MfaVerifyStep({ onVerified, onError }: MfaVerifyStepProps) {
   const [submitting, setSubmitting] = useState(false);
 
   const switchMethod = () => {
-    setUseRecoveryCode(current => !current);
+    setUseRecoveryCode((current) => !current);
     setCode('');
     setRecoveryCode('');
     onError(undefined);
@@ -43,7 +43,7 @@ export function MfaVerifyStep({ onVerified, onError }: MfaVerifyStepProps) {
   };
 
   return (
-    <form onSubmit={event => void submit(event)} aria-labelledby="mfa-verify-title">
+    <form onSubmit={(event) => void submit(event)} aria-labelledby="mfa-verify-title">
       <Stack spacing={2}>
         <Typography id="mfa-verify-title" component="h2" variant="h6">
           Two-factor authentication
@@ -55,7 +55,7 @@ export function MfaVerifyStep({ onVerified, onError }: MfaVerifyStepProps) {
             name="recoveryCode"
             label="Recovery code"
             value={recoveryCode}
-            onChange={event => setRecoveryCode(event.target.value)}
+            onChange={(event) => setRecoveryCode(event.target.value)}
             disabled={submitting}
             required
             fullWidth

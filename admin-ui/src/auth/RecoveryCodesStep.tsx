@@ -26,8 +26,7 @@ export function RecoveryCodesStep({ codes, onContinue, disabled }: RecoveryCodes
         Save your recovery codes
       </Typography>
       <Alert severity="warning">
-        Each code signs you in once if you lose your authenticator. They will not be shown again: store
-        them somewhere safe, such as a password manager.
+        Each code signs you in once if you lose your authenticator. They will not be shown again: store them somewhere safe, such as a password manager.
       </Alert>
       <Box
         component="ol"
@@ -44,7 +43,7 @@ export function RecoveryCodesStep({ codes, onContinue, disabled }: RecoveryCodes
           borderRadius: 1,
         }}
       >
-        {codes.map(code => (
+        {codes.map((code) => (
           <li key={code}>{code}</li>
         ))}
       </Box>

@@ -44,7 +44,7 @@ function useDashboard() {
     const load = () => {
       // The dataProvider proxy sends failures to authProvider.checkError (401 → login page).
       dataProvider.getDashboard({ signal: controller.signal }).then(
-        result => {
+        (result) => {
           // After a 401/403 the proxy resolves `{ data: {} }` instead of rejecting.
           if (!('counts' in result.data)) {
             setError('The dashboard is not available.');
@@ -108,19 +108,14 @@ function ProcessesTable({ processes }: { processes: ProcessStatus[] }) {
               <TableCell colSpan={5}>No process has reported in.</TableCell>
             </TableRow>
           )}
-          {processes.map(process => (
+          {processes.map((process) => (
             <TableRow key={`${process.host}:${process.pid}:${process.role}`} data-testid="process-row">
               <TableCell>{process.role}</TableCell>
               <TableCell>{process.host}</TableCell>
               <TableCell align="right">{process.pid}</TableCell>
               <TableCell>{dateTimeFormat.format(new Date(process.lastSeenAt))}</TableCell>
               <TableCell>
-                <Chip
-                  size="small"
-                  label={process.alive ? 'alive' : 'down'}
-                  color={process.alive ? 'success' : 'error'}
-                  data-alive={process.alive}
-                />
+                <Chip size="small" label={process.alive ? 'alive' : 'down'} color={process.alive ? 'success' : 'error'} data-alive={process.alive} />
               </TableCell>
             </TableRow>
           ))}
@@ -152,7 +147,7 @@ function QueuesTable({ queues }: { queues: QueueStatus[] }) {
               <TableCell colSpan={5}>No queues.</TableCell>
             </TableRow>
           )}
-          {queues.map(queue => (
+          {queues.map((queue) => (
             <TableRow key={queue.name} data-testid="queue-row">
               <TableCell>{queue.name}</TableCell>
               <TableCell align="right">{numberFormat.format(queue.waiting)}</TableCell>

@@ -17,15 +17,49 @@ const VERB_OF_ACTION: Readonly<Record<string, PermissionVerb>> = {
   export: 'export',
 };
 
-/** Resources whose permission subject is not their route name. */
-const SUBJECT_OF_RESOURCE: Readonly<Record<string, string>> = {
-  'audit-events': 'audit',
+/**
+ * Resources whose routes do not follow the generic mapping: each lists every action it
+ * supports, with the permission the backend route checks. An action missing here is refused,
+ * so react-admin offers no button for an endpoint that does not exist (users cannot be
+ * deleted, only disabled; API keys are revoked, never edited; the audit log is read-only).
+ */
+const RESOURCE_RULES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  users: {
+    list: 'users:read',
+    show: 'users:read',
+    create: 'users:manage',
+    edit: 'users:manage',
+    unlock: 'users:manage',
+    'reset-mfa': 'users:manage',
+    'revoke-sessions': 'users:manage',
+    disable: 'users:manage',
+  },
+  'api-keys': {
+    list: 'api-keys:read',
+    show: 'api-keys:read',
+    create: 'api-keys:manage',
+    revoke: 'api-keys:manage',
+  },
+  'audit-events': {
+    list: 'audit:read',
+    show: 'audit:read',
+    verify: 'audit:read',
+    export: 'audit:export',
+  },
+  // Rotating data keys is a system operation: reading its history needs the same permission.
+  'key-rotations': {
+    list: 'system:manage',
+    show: 'system:manage',
+    create: 'system:manage',
+  },
 };
 
 export function requiredPermission(resource: string, action: string): string | undefined {
+  const rules = RESOURCE_RULES[resource];
+  if (rules) return Object.hasOwn(rules, action) ? rules[action] : undefined;
   const verb = VERB_OF_ACTION[action];
   if (!verb) return undefined;
-  return `${SUBJECT_OF_RESOURCE[resource] ?? resource}:${verb}`;
+  return `${resource}:${verb}`;
 }
 
 /** Fails closed: an unknown action, or a permission the user lacks, denies. */

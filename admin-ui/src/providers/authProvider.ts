@@ -11,6 +11,9 @@ export interface CurrentUser {
   role: string;
   permissions: string[];
   mfaEnrolled: boolean;
+  /** Set for an account created with a temporary password: nothing else opens until it is changed. */
+  mustChangePassword: boolean;
+  recoveryCodesLeft: number;
 }
 
 /** Where the password step leaves a half-authenticated session. */
@@ -37,10 +40,17 @@ export interface HipaaAuthProvider extends AuthProvider {
   verifyMfa(proof: MfaProof): Promise<void>;
   /** Why the user was sent back to the login page, if not by their own choice. */
   getSessionNotice(): string | undefined;
+  /** `POST /auth/password`; rejects with field errors (`currentPassword`, `newPassword`) on a 400. */
+  changePassword(params: { currentPassword: string; newPassword: string }): Promise<void>;
+  /** Ends every session of the user, this one included. */
+  logoutEverywhere(): Promise<void>;
+  /** Reloads `/auth/me`, e.g. once a password change has lifted `mustChangePassword`. */
+  refreshUser(): Promise<CurrentUser>;
 }
 
 export const SESSION_EXPIRED = 'Your session expired. Please sign in again.';
 export const NOT_ALLOWED = 'You are not allowed to do this.';
+export const SIGNED_OUT_EVERYWHERE = 'You have been signed out on every device.';
 
 interface ErrorWithStatus {
   status?: number;
@@ -68,6 +78,8 @@ function statusOf(error: unknown): number | undefined {
  */
 let currentUser: CurrentUser | undefined;
 let sessionNotice: string | undefined;
+/** Set once the server has already ended the session, so that `logout` does not call it again. */
+let sessionEnded = false;
 
 function forgetUser(): void {
   // A session that was live and is now refused has expired (or was revoked) server-side.
@@ -98,6 +110,7 @@ export const authProvider: HipaaAuthProvider = {
       return undefined;
     }
     currentUser = undefined;
+    sessionEnded = false;
     const { body } = await httpClient<{ next: NextLoginStep }>('/auth/login', {
       method: 'POST',
       body: { email: params.email, password: params.password },
@@ -126,8 +139,27 @@ export const authProvider: HipaaAuthProvider = {
     return sessionNotice;
   },
 
+  async changePassword({ currentPassword, newPassword }) {
+    await httpClient('/auth/password', { method: 'POST', body: { currentPassword, newPassword } });
+  },
+
+  async logoutEverywhere() {
+    await httpClient('/auth/logout-everywhere', { method: 'POST' });
+    currentUser = undefined;
+    sessionEnded = true;
+    sessionNotice = SIGNED_OUT_EVERYWHERE;
+  },
+
+  refreshUser() {
+    return fetchMe();
+  },
+
   async logout() {
     currentUser = undefined;
+    if (sessionEnded) {
+      sessionEnded = false;
+      return;
+    }
     try {
       await httpClient('/auth/logout', { method: 'POST' });
     } catch {
@@ -163,6 +195,8 @@ export const authProvider: HipaaAuthProvider = {
       email: user.email,
       role: user.role,
       mfaEnrolled: user.mfaEnrolled,
+      mustChangePassword: user.mustChangePassword,
+      recoveryCodesLeft: user.recoveryCodesLeft,
     };
   },
 

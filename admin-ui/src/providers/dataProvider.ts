@@ -18,7 +18,7 @@ import type {
   UpdateResult,
 } from 'react-admin';
 
-import { httpClient } from './httpClient';
+import { API_PREFIX, httpClient } from './httpClient';
 
 /** `GET /api/v1/dashboard`. */
 export interface DashboardSummary {
@@ -50,8 +50,114 @@ export interface QueueStatus {
   failed: number;
 }
 
+export type Role = 'admin' | 'marketer' | 'compliance_officer' | 'analyst';
+
+/** `GET /api/v1/users/:id`. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  mfaEnrolled: boolean;
+  locked: boolean;
+  lockedUntil: string | null;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+/** `POST /api/v1/users` answers the new user and, this once, its temporary password. */
+export interface InvitedUser extends UserRecord {
+  temporaryPassword: string;
+}
+
+export type UserAction = 'unlock' | 'reset-mfa' | 'revoke-sessions';
+
+/** `GET /api/v1/api-keys`. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+/** `POST /api/v1/api-keys` answers the new key and, this once, its secret. */
+export interface CreatedApiKey extends ApiKeyRecord {
+  key: string;
+}
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** `GET /api/v1/audit-events`. */
+export interface AuditEventRecord {
+  id: number;
+  occurredAt: string;
+  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorId: string | null;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  outcome: AuditOutcome;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+  hash: string;
+}
+
+/** The filters `GET /api/v1/audit-events` and its CSV export take. */
+export interface AuditFilter {
+  actorId?: string;
+  action?: string;
+  subjectType?: string;
+  subjectId?: string;
+  outcome?: AuditOutcome;
+  from?: string;
+  to?: string;
+}
+
+/** `GET /api/v1/audit-events/verify`. */
+export interface ChainVerification {
+  valid: boolean;
+  rowsChecked: number;
+  headId: number | null;
+  headHash: string | null;
+  problems: { id: number; kind: string; message: string }[];
+  checkedAt: string;
+}
+
+export type KeyPurpose = 'phi' | 'secrets';
+
+/** `GET /api/v1/key-rotations`. */
+export interface KeyRotationRecord {
+  id: number;
+  purpose: KeyPurpose;
+  toKeyId: number;
+  status: 'running' | 'completed' | 'failed';
+  total: number;
+  done: number;
+  percent: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/**
+ * Calls outside react-admin's CRUD vocabulary. Through `useDataProvider`, a 401/403 resolves
+ * with `{ data: {} }` once the auth provider has handled it, so callers check the shape.
+ */
 export interface HipaaDataProvider extends DataProvider {
   getDashboard(params?: { signal?: AbortSignal }): Promise<{ data: DashboardSummary }>;
+  /** `POST /users/:id/unlock`, `/reset-mfa`, `/revoke-sessions`. */
+  userAction(id: Identifier, action: UserAction): Promise<{ data: Partial<UserRecord> & { revoked?: number } }>;
+  /** `DELETE /api-keys/:id`: the key stays listed, with status `revoked`. */
+  revokeApiKey(id: Identifier): Promise<{ data: Partial<ApiKeyRecord> }>;
+  verifyAuditChain(params?: { signal?: AbortSignal }): Promise<{ data: Partial<ChainVerification> }>;
 }
 
 interface ListBody<T> {
@@ -62,9 +168,14 @@ interface ListBody<T> {
 /** The backend caps a page; getMany asks for ids in batches no larger than this. */
 const MAX_PER_PAGE = 100;
 
+/**
+ * Resources whose list endpoint takes no `ids` filter: getMany reads them one at a time. The
+ * pages that reference them (audit actors, API key creators) show a handful of distinct ids.
+ */
+const FETCHED_ONE_BY_ONE = new Set(['users']);
+
 const collection = (resource: string): string => `/${encodeURIComponent(resource)}`;
-const item = (resource: string, id: Identifier): string =>
-  `${collection(resource)}/${encodeURIComponent(String(id))}`;
+const item = (resource: string, id: Identifier): string => `${collection(resource)}/${encodeURIComponent(String(id))}`;
 
 interface ListQuery {
   page?: number;
@@ -85,11 +196,7 @@ function listQuery({ page, perPage, sort, order, filter }: ListQuery): Record<st
   };
 }
 
-async function fetchList<T extends RaRecord>(
-  resource: string,
-  query: ListQuery,
-  signal?: AbortSignal,
-): Promise<ListBody<T>> {
+async function fetchList<T extends RaRecord>(resource: string, query: ListQuery, signal?: AbortSignal): Promise<ListBody<T>> {
   const { body } = await httpClient<ListBody<T>>(collection(resource), { query: listQuery(query), signal });
   return body;
 }
@@ -118,10 +225,7 @@ function chunks<T>(values: T[], size: number): T[][] {
 export const dataProvider: HipaaDataProvider = {
   supportAbortSignal: true,
 
-  async getList<R extends RaRecord>(
-    resource: string,
-    { pagination, sort, filter, signal }: GetListParams,
-  ): Promise<GetListResult<R>> {
+  async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, signal }: GetListParams): Promise<GetListResult<R>> {
     const { data, total } = await fetchList<R>(
       resource,
       { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, filter },
@@ -136,6 +240,11 @@ export const dataProvider: HipaaDataProvider = {
   },
 
   async getMany<R extends RaRecord>(resource: string, { ids, signal }: GetManyParams<R>): Promise<GetManyResult<R>> {
+    if (FETCHED_ONE_BY_ONE.has(resource)) {
+      // A record that no longer exists (or was never one of these, e.g. an audit actor id) is left out.
+      const settled = await Promise.allSettled(ids.map((id) => httpClient<R>(item(resource, id), { signal })));
+      return { data: settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.body] : [])) };
+    }
     const data: R[] = [];
     for (const batch of chunks(ids, MAX_PER_PAGE)) {
       const page = await fetchList<R>(resource, { page: 1, perPage: batch.length, filter: { ids: batch } }, signal);
@@ -203,4 +312,28 @@ export const dataProvider: HipaaDataProvider = {
     const { body } = await httpClient<DashboardSummary>('/dashboard', { signal });
     return { data: body };
   },
+
+  async userAction(id, action) {
+    const { body } = await httpClient<UserRecord | { revoked: number }>(`${item('users', id)}/${action}`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async revokeApiKey(id) {
+    const { body } = await httpClient<ApiKeyRecord>(item('api-keys', id), { method: 'DELETE' });
+    return { data: body };
+  },
+
+  async verifyAuditChain({ signal } = {}) {
+    const { body } = await httpClient<ChainVerification>('/audit-events/verify', { signal });
+    return { data: body };
+  },
 };
+
+/**
+ * The CSV export of the audit log for the given filters. A plain link downloads it: the session
+ * cookie is same-origin, and a GET needs no CSRF header.
+ */
+export function auditExportUrl(filter: AuditFilter): string {
+  const query = listQuery({ filter });
+  return `${API_PREFIX}/audit-events/export.csv${query.filter === undefined ? '' : `?filter=${encodeURIComponent(String(query.filter))}`}`;
+}

@@ -6,6 +6,7 @@ export const API_PREFIX = '/api/v1';
 const CSRF_COOKIE = 'hm_csrf';
 const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const VALIDATION_STATUSES = new Set([400, 422]);
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -18,6 +19,8 @@ export interface ApiFieldError {
 export interface ApiErrorBody {
   statusCode: number;
   error: string;
+  /** Machine-readable reason, e.g. `last_admin`, `rotation_running`, `password_policy`. */
+  code?: string;
   message: string;
   fields?: ApiFieldError[];
   errorId?: string;
@@ -25,7 +28,9 @@ export interface ApiErrorBody {
 
 /**
  * What rejects a failed call: the backend body, plus `errors` keyed by field so that react-admin
- * forms show server-side validation messages next to their inputs.
+ * forms show server-side validation messages next to their inputs. Only validation answers (400,
+ * 422) carry them: a conflict (409, e.g. demoting the last administrator) is about the state of
+ * the system, and its message is what the user needs to read.
  */
 export interface HttpErrorBody extends Partial<ApiErrorBody> {
   errors?: Record<string, string>;
@@ -92,10 +97,26 @@ function errorMessage(body: unknown, status: number): string {
   return `Request failed (${status})`;
 }
 
+/** `is too common` → `Is too common`: shown on its own under the input it is about. */
+const sentenceCase = (message: string): string => message.charAt(0).toUpperCase() + message.slice(1);
+
+/** The message of one field, from an error a call rejected with. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  if (!(error instanceof HttpError)) return undefined;
+  const body = error.body as HttpErrorBody | undefined;
+  return body?.errors?.[field];
+}
+
+/** The backend's error code, from an error a call rejected with. */
+export function errorCode(error: unknown): string | undefined {
+  if (!(error instanceof HttpError)) return undefined;
+  return (error.body as HttpErrorBody | undefined)?.code;
+}
+
 function toHttpError(body: unknown, status: number): HttpError {
   const errorBody: HttpErrorBody = isApiErrorBody(body) ? { ...body } : {};
-  if (errorBody.fields?.length) {
-    errorBody.errors = Object.fromEntries(errorBody.fields.map(f => [f.field, f.message]));
+  if (errorBody.fields?.length && VALIDATION_STATUSES.has(status)) {
+    errorBody.errors = Object.fromEntries(errorBody.fields.map((f) => [f.field, sentenceCase(f.message)]));
   }
   let message = errorMessage(body, status);
   if (status >= 500 && errorBody.errorId) message = `${message} (error id ${errorBody.errorId})`;
@@ -107,10 +128,7 @@ function toHttpError(body: unknown, status: number): HttpError {
  * (the `hm_csrf` cookie echoed in `x-csrf-token`) on every state-changing request.
  * Rejects with react-admin's `HttpError(message, status, body)`; a network failure is status 0.
  */
-export async function httpClient<T = unknown>(
-  path: string,
-  options: RequestOptions = {},
-): Promise<HttpResponse<T>> {
+export async function httpClient<T = unknown>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
   const method = options.method ?? 'GET';
   const headers = new Headers({ Accept: 'application/json' });
   if (options.body !== undefined) headers.set('Content-Type', 'application/json');

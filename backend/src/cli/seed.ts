@@ -20,6 +20,11 @@ export async function seedDemoData(app: INestApplicationContext): Promise<SeedRe
   if ((await users.count()) > 0) return { adminCreated: false, adminEmail: DEMO_ADMIN_EMAIL };
   const password = `${randomBytes(12).toString('base64url')}-${randomBytes(3).toString('hex')}`;
   const admin = await users.create({ email: DEMO_ADMIN_EMAIL, displayName: 'Administrator', role: Role.Admin, password });
-  await audit.record({ actor: { type: 'system' }, action: 'user.created', subject: { type: 'user', id: admin.id }, details: { role: admin.role, via: 'seed' } });
+  await audit.record({
+    actor: { type: 'system' },
+    action: 'user.created',
+    subject: { type: 'user', id: admin.id },
+    details: { role: admin.role, via: 'seed' },
+  });
   return { adminCreated: true, adminEmail: DEMO_ADMIN_EMAIL, adminPassword: password };
 }

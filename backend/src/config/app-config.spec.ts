@@ -44,7 +44,9 @@ describe('parseConfig', () => {
   });
 
   it('rejects a master key of the wrong size', () => {
-    expect(problems({ ...valid, MASTER_KEY: Buffer.alloc(16).toString('base64') })).toEqual(['MASTER_KEY: expected 32 bytes, base64-encoded (openssl rand -base64 32)']);
+    expect(problems({ ...valid, MASTER_KEY: Buffer.alloc(16).toString('base64') })).toEqual([
+      'MASTER_KEY: expected 32 bytes, base64-encoded (openssl rand -base64 32)',
+    ]);
   });
 
   it('parses a transport map and refuses a malformed one', () => {

@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Variables whose values are never printed, in errors or in the masked config dump. */
-export const SECRET_VARIABLES = new Set([
-  'DATABASE_URL',
-  'REDIS_URL',
-  'MASTER_KEY',
-]);
+export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY']);
 
 const port = z.coerce
   .number({ error: 'expected an integer from 1 to 65535' })
@@ -41,7 +37,10 @@ const transportMap = z
   .default('')
   .transform((raw, ctx) => {
     const routes: TransportRoute[] = [];
-    for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of raw
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const match = /^([*a-z0-9.-]+)=([a-z0-9.-]+|\[[0-9a-f:.]+\]):(\d{1,5})$/i.exec(entry);
       if (!match) {
         ctx.addIssue({ code: 'custom', message: `expected domain=host:port entries separated by commas, bad entry "${entry}"` });
@@ -74,8 +73,13 @@ export const configSchema = z
     DATABASE_URL: url(['postgres:', 'postgresql:']),
     DATABASE_POOL_SIZE: positiveInt(10),
     REDIS_URL: url(['redis:', 'rediss:']),
-    QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'expected letters, digits, - or _').default('hm'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/i, 'expected letters, digits, - or _')
+      .default('hm'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' })
+      .default('info'),
     MASTER_KEY: masterKey,
     MASTER_KEY_FILE: z.string().optional(),
     SESSION_IDLE_MINUTES: positiveInt(15),
@@ -87,7 +91,10 @@ export const configSchema = z
     HEARTBEAT_SECONDS: positiveInt(30),
     RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(20),
     RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(300),
-    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb')
+      .default('1mb'),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.MASTER_KEY && cfg.MASTER_KEY_FILE) {
@@ -144,9 +151,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
 
 /** The configuration with secrets replaced, for a startup log line or an admin screen. */
 export function maskedConfig(cfg: AppConfig): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]),
-  );
+  return Object.fromEntries(Object.entries(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]));
 }
 
 function truncate(value: string): string {

@@ -46,7 +46,11 @@ async function main() {
   }
   if (!env.REDIS_URL) {
     say('• starting Redis…');
-    const redis: RunningRedis = await startRedis({ port: await freePort(63799), dataDir: join(dataDir, 'redis'), log: (line) => log.write(`[redis] ${line}\n`) });
+    const redis: RunningRedis = await startRedis({
+      port: await freePort(63799),
+      dataDir: join(dataDir, 'redis'),
+      log: (line) => log.write(`[redis] ${line}\n`),
+    });
     stoppers.unshift(() => redis.stop());
     env.REDIS_URL = redis.url;
   }
@@ -126,7 +130,9 @@ function run(args: string[], env: NodeJS.ProcessEnv, log: NodeJS.WritableStream)
       err += chunk.toString();
       log.write(chunk);
     });
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`)),
+    );
   });
 }
 
@@ -139,7 +145,8 @@ function pipeLogs(child: ChildProcess, servicesLog: NodeJS.WritableStream) {
       if (!line.trim()) continue;
       try {
         const entry = JSON.parse(line) as { level?: string; msg?: string; context?: string };
-        if (entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal') say(`  [${entry.level}] ${entry.context ? `${entry.context}: ` : ''}${entry.msg ?? ''}`);
+        if (entry.level === 'warn' || entry.level === 'error' || entry.level === 'fatal')
+          say(`  [${entry.level}] ${entry.context ? `${entry.context}: ` : ''}${entry.msg ?? ''}`);
       } catch {
         servicesLog.write(`${line}\n`);
       }
@@ -187,4 +194,3 @@ main().catch((err: unknown) => {
   say(`✗ ${err instanceof Error ? err.message : String(err)}`);
   void shutdown(1);
 });
-

@@ -51,9 +51,7 @@ interface KeyPair {
 }
 
 async function readExisting(dir: string): Promise<{ ca?: KeyPair; server?: KeyPair }> {
-  const [caKey, caCert, key, cert] = await Promise.all(
-    [FILES.caKey, FILES.caCert, FILES.key, FILES.cert].map((name) => readOptional(join(dir, name))),
-  );
+  const [caKey, caCert, key, cert] = await Promise.all([FILES.caKey, FILES.caCert, FILES.key, FILES.cert].map((name) => readOptional(join(dir, name))));
   return {
     ca: caKey && caCert ? { key: caKey, cert: caCert } : undefined,
     server: key && cert ? { key, cert } : undefined,
@@ -122,10 +120,7 @@ async function createServerCert(ca: KeyPair): Promise<KeyPair> {
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [
-          ...SERVER_NAMES.dns.map((value) => ({ type: 2 as const, value })),
-          ...SERVER_NAMES.ips.map((ip) => ({ type: 7 as const, ip })),
-        ],
+        altNames: [...SERVER_NAMES.dns.map((value) => ({ type: 2 as const, value })), ...SERVER_NAMES.ips.map((ip) => ({ type: 7 as const, ip }))],
       },
     ],
   });

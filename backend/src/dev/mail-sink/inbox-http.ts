@@ -53,9 +53,7 @@ export function createInboxServer({ store, host, logger }: InboxHttpOptions): Se
       .catch((error: unknown) => {
         const errorId = randomUUID();
         logger.warn({ errorId, err: error instanceof Error ? error.message : String(error) }, 'mail sink inbox error');
-        return isApiPath(req.url ?? '/')
-          ? json(500, { error: 'internal_error', errorId })
-          : html(500, renderErrorPage(errorId));
+        return isApiPath(req.url ?? '/') ? json(500, { error: 'internal_error', errorId }) : html(500, renderErrorPage(errorId));
       })
       .then(
         (reply) => send(res, reply),

@@ -87,12 +87,8 @@ ${rows}
 </table>`
     : '<p>No messages yet.</p>';
   const links = [
-    page.offset > 0
-      ? `<a href="/?offset=${Math.max(0, page.offset - page.limit)}&amp;limit=${page.limit}">Newer</a>`
-      : '',
-    page.offset + page.items.length < page.total
-      ? `<a href="/?offset=${page.offset + page.limit}&amp;limit=${page.limit}">Older</a>`
-      : '',
+    page.offset > 0 ? `<a href="/?offset=${Math.max(0, page.offset - page.limit)}&amp;limit=${page.limit}">Newer</a>` : '',
+    page.offset + page.items.length < page.total ? `<a href="/?offset=${page.offset + page.limit}&amp;limit=${page.limit}">Older</a>` : '',
   ].filter(Boolean);
   return layout(
     'Inbox',
@@ -142,9 +138,7 @@ export function renderMessagePage(m: StoredMessage): string {
       id: 'attachments',
       label: `Attachments (${m.attachments.length})`,
       body: m.attachments.length
-        ? `<ul>${m.attachments
-            .map((a) => `<li>${orNone(a.filename)} — ${escapeHtml(a.contentType)}, ${a.size} bytes</li>`)
-            .join('')}</ul>`
+        ? `<ul>${m.attachments.map((a) => `<li>${orNone(a.filename)} — ${escapeHtml(a.contentType)}, ${a.size} bytes</li>`).join('')}</ul>`
         : '<p>None.</p>',
     },
   ];
@@ -166,25 +160,16 @@ ${sections.map((s) => `<li><a href="#${s.id}">${escapeHtml(s.label)}</a></li>`).
 </header>
 <main>
 ${sections
-  .map(
-    (s) =>
-      `<section id="${s.id}" aria-labelledby="${s.id}-title"><h2 id="${s.id}-title">${escapeHtml(s.label)}</h2>\n${s.body}</section>`,
-  )
+  .map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-title"><h2 id="${s.id}-title">${escapeHtml(s.label)}</h2>\n${s.body}</section>`)
   .join('\n')}
 </main>`,
   );
 }
 
 export function renderNotFoundPage(): string {
-  return layout(
-    'Not found',
-    '<main><h1>Not found</h1><p>No such message. <a href="/">Back to the inbox</a>.</p></main>',
-  );
+  return layout('Not found', '<main><h1>Not found</h1><p>No such message. <a href="/">Back to the inbox</a>.</p></main>');
 }
 
 export function renderErrorPage(errorId: string): string {
-  return layout(
-    'Error',
-    `<main><h1>Something went wrong</h1><p>Error id: <code>${escapeHtml(errorId)}</code></p></main>`,
-  );
+  return layout('Error', `<main><h1>Something went wrong</h1><p>Error id: <code>${escapeHtml(errorId)}</code></p></main>`);
 }

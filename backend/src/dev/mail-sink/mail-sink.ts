@@ -239,10 +239,7 @@ function createSmtpServer({ tls, maxMessageBytes, logger, store, onStored }: Smt
           onStored(meta);
         })
         .catch((error: unknown) => {
-          logger.warn(
-            { err: error instanceof Error ? error.message : String(error) },
-            'mail sink could not store a message',
-          );
+          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'mail sink could not store a message');
           callback(smtpError(451, 'Could not store the message'));
         });
     },

@@ -151,9 +151,7 @@ export class MessageStore {
     this.#index.length = 0;
     this.#byId.clear();
     const names = await readdir(this.#dir);
-    await Promise.all(
-      names.filter((name) => /\.(eml|json|tmp)$/.test(name)).map((name) => rm(join(this.#dir, name), { force: true })),
-    );
+    await Promise.all(names.filter((name) => /\.(eml|json|tmp)$/.test(name)).map((name) => rm(join(this.#dir, name), { force: true })));
     return deleted;
   }
 

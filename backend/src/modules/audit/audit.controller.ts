@@ -21,7 +21,12 @@ export class AuditController {
   @Get('verify')
   async verify(@Auth() auth: AuthContext) {
     const result = await this.audit.verify();
-    await this.audit.record({ actor: actorOf(auth), action: 'audit.verify', outcome: result.valid ? 'success' : 'failure', details: { rowsChecked: result.rowsChecked, problems: result.problems.length } });
+    await this.audit.record({
+      actor: actorOf(auth),
+      action: 'audit.verify',
+      outcome: result.valid ? 'success' : 'failure',
+      details: { rowsChecked: result.rowsChecked, problems: result.problems.length },
+    });
     return result;
   }
 
@@ -34,7 +39,20 @@ export class AuditController {
     res.setHeader('Content-Disposition', `attachment; filename="audit-log-${new Date().toISOString().slice(0, 10)}.csv"`);
     res.write('id,occurred_at,actor_type,actor_id,action,subject_type,subject_id,outcome,ip,user_agent,details,hash\n');
     for await (const e of this.audit.stream(filter)) {
-      const cells = [e.id, e.occurredAt, e.actorType, e.actorId, e.action, e.subjectType, e.subjectId, e.outcome, e.ip, e.userAgent, JSON.stringify(e.details), e.hash];
+      const cells = [
+        e.id,
+        e.occurredAt,
+        e.actorType,
+        e.actorId,
+        e.action,
+        e.subjectType,
+        e.subjectId,
+        e.outcome,
+        e.ip,
+        e.userAgent,
+        JSON.stringify(e.details),
+        e.hash,
+      ];
       if (!res.write(`${cells.map(csvCell).join(',')}\n`)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();

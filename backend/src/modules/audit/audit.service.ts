@@ -71,7 +71,21 @@ export class AuditService {
       await tx.query(
         `INSERT INTO audit_log (id, occurred_at, actor_type, actor_id, action, subject_type, subject_id, outcome, ip, user_agent, details, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [row.id, row.occurredAt, row.actorType, row.actorId, row.action, row.subjectType, row.subjectId, row.outcome, row.ip, row.userAgent, JSON.stringify(row.details), prevHash, chainHash(prevHash, row)],
+        [
+          row.id,
+          row.occurredAt,
+          row.actorType,
+          row.actorId,
+          row.action,
+          row.subjectType,
+          row.subjectId,
+          row.outcome,
+          row.ip,
+          row.userAgent,
+          JSON.stringify(row.details),
+          prevHash,
+          chainHash(prevHash, row),
+        ],
       );
     };
     if (manager?.queryRunner?.isTransactionActive) await write(manager);

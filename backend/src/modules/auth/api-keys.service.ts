@@ -38,9 +38,12 @@ export class ApiKeysService {
   async create(input: { name: string; scopes: Permission[]; expiresAt?: Date }, actor: AuditActor): Promise<{ key: string; apiKey: ApiKeyView }> {
     const unknown = input.scopes.filter((s) => !API_KEY_SCOPES.includes(s));
     if (unknown.length) {
-      throw new DomainError('api_key_scope', `scopes not allowed for API keys: ${unknown.join(', ')}`, 400, [{ field: 'scopes', message: `allowed: ${API_KEY_SCOPES.join(', ')}` }]);
+      throw new DomainError('api_key_scope', `scopes not allowed for API keys: ${unknown.join(', ')}`, 400, [
+        { field: 'scopes', message: `allowed: ${API_KEY_SCOPES.join(', ')}` },
+      ]);
     }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new DomainError('api_key_expiry', 'expiresAt must be in the future', 400, [{ field: 'expiresAt', message: 'must be in the future' }]);
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+      throw new DomainError('api_key_expiry', 'expiresAt must be in the future', 400, [{ field: 'expiresAt', message: 'must be in the future' }]);
     const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const entity = await this.keys.save(
       this.keys.create({
@@ -55,7 +58,12 @@ export class ApiKeysService {
         revokedAt: null,
       }),
     );
-    await this.audit.record({ actor, action: 'api-key.created', subject: { type: 'api_key', id: entity.id }, details: { prefix: entity.prefix, scopes: entity.scopes, expiresAt: entity.expiresAt?.toISOString() ?? null } });
+    await this.audit.record({
+      actor,
+      action: 'api-key.created',
+      subject: { type: 'api_key', id: entity.id },
+      details: { prefix: entity.prefix, scopes: entity.scopes, expiresAt: entity.expiresAt?.toISOString() ?? null },
+    });
     return { key: secret, apiKey: toView(entity) };
   }
 

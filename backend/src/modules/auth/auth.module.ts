@@ -30,7 +30,14 @@ export class AuthModule implements OnModuleInit {
       module: AuthModule,
       imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, RecoveryCodeEntity, ApiKeyEntity])],
       controllers: api ? [AuthController, UsersController, ApiKeysController] : [],
-      providers: [UsersService, SessionsService, AuthService, UserAdminService, ApiKeysService, ...(api ? [{ provide: APP_GUARD, useClass: AccessGuard }] : [])],
+      providers: [
+        UsersService,
+        SessionsService,
+        AuthService,
+        UserAdminService,
+        ApiKeysService,
+        ...(api ? [{ provide: APP_GUARD, useClass: AccessGuard }] : []),
+      ],
       exports: [UsersService, SessionsService, ApiKeysService],
     };
   }

@@ -72,7 +72,9 @@ export class AuthService {
     const timeStep = checkTotp(secret, code, null);
     if (timeStep === null) {
       await this.failure(user, actor, 'auth.mfa-enroll', 'bad_code');
-      throw new DomainError('mfa_bad_code', 'The code is not valid: check the time on your phone and enter the current code', 400, [{ field: 'code', message: 'not valid' }]);
+      throw new DomainError('mfa_bad_code', 'The code is not valid: check the time on your phone and enter the current code', 400, [
+        { field: 'code', message: 'not valid' },
+      ]);
     }
     const recoveryCodes = await this.dataSource.transaction(async (tx) => {
       const codes = await this.users.completeMfaEnrollment(user, secret, timeStep, tx);
@@ -164,5 +166,9 @@ function actorFor(auth: AuthContext): AuditActor {
 
 function lockedError(user: UserEntity): DomainError {
   const minutes = Math.max(1, Math.ceil(((user.lockedUntil?.getTime() ?? 0) - Date.now()) / 60_000));
-  return new DomainError('account_locked', `This account is locked after too many failed attempts. Try again in ${minutes} minute(s), or ask an administrator to unlock it.`, 401);
+  return new DomainError(
+    'account_locked',
+    `This account is locked after too many failed attempts. Try again in ${minutes} minute(s), or ask an administrator to unlock it.`,
+    401,
+  );
 }

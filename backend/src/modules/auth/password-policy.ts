@@ -1,4 +1,5 @@
-/** A small list of passwords seen most in breaches; long enough to stop the obvious ones. */
+/** A small list of passwords seen most in breaches; long enough to stop the obvious ones. Kept packed: it is a word list. */
+// prettier-ignore
 const COMMON = new Set([
   'password', 'password1', 'password123', 'password1234', 'passw0rd', 'p@ssw0rd', 'p@ssword', '123456', '1234567', '12345678',
   '123456789', '1234567890', '12345678910', '123123123', '111111111111', '000000000000', 'qwerty', 'qwertyuiop', 'qwerty123',

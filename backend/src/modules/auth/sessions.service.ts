@@ -78,7 +78,11 @@ export class SessionsService {
   }
 
   async revokeAllForUserExcept(userId: string, keepHexId: string | null, reason: string): Promise<number> {
-    const qb = this.sessions.createQueryBuilder().update().set({ revokedAt: new Date(), revokedReason: reason }).where('user_id = :userId AND revoked_at IS NULL', { userId });
+    const qb = this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: new Date(), revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
     if (keepHexId) qb.andWhere('id <> :keep', { keep: Buffer.from(keepHexId, 'hex') });
     return (await qb.execute()).affected ?? 0;
   }

@@ -55,7 +55,9 @@ export class UserAdminService {
     const demoting = changes.role !== undefined && changes.role !== user.role && user.role === 'admin';
     const disabling = changes.disabled === true && !user.disabledAt;
     if ((demoting || disabling) && user.role === 'admin' && !user.disabledAt && (await this.users.countActiveAdmins()) <= 1) {
-      throw new DomainError('last_admin', 'The last active administrator cannot be demoted or disabled', 409, [{ field: demoting ? 'role' : 'disabled', message: 'last active administrator' }]);
+      throw new DomainError('last_admin', 'The last active administrator cannot be demoted or disabled', 409, [
+        { field: demoting ? 'role' : 'disabled', message: 'last active administrator' },
+      ]);
     }
     await this.users.update(id, {
       ...(changes.displayName !== undefined ? { displayName: changes.displayName } : {}),
@@ -67,7 +69,12 @@ export class UserAdminService {
     }
     if (changes.disabled !== undefined && changes.disabled !== (user.disabledAt !== null)) {
       const revoked = changes.disabled ? await this.sessions.revokeAllForUser(id, 'disabled') : 0;
-      await this.audit.record({ actor, action: changes.disabled ? 'user.disabled' : 'user.enabled', subject: { type: 'user', id }, details: { sessionsRevoked: revoked } });
+      await this.audit.record({
+        actor,
+        action: changes.disabled ? 'user.disabled' : 'user.enabled',
+        subject: { type: 'user', id },
+        details: { sessionsRevoked: revoked },
+      });
     }
     if (changes.displayName !== undefined && changes.displayName !== user.displayName) {
       await this.audit.record({ actor, action: 'user.updated', subject: { type: 'user', id }, details: { fields: ['displayName'] } });
@@ -103,10 +110,19 @@ export class UserAdminService {
   async changeOwnPassword(userId: string, currentSessionId: string | null, current: string, next: string, actor: AuditActor): Promise<void> {
     const user = await this.require(userId);
     if (!(await verifyPassword(user.passwordHash, current))) {
-      await this.audit.record({ actor, action: 'user.password-changed', subject: { type: 'user', id: userId }, outcome: 'failure', details: { reason: 'bad_current_password' } });
+      await this.audit.record({
+        actor,
+        action: 'user.password-changed',
+        subject: { type: 'user', id: userId },
+        outcome: 'failure',
+        details: { reason: 'bad_current_password' },
+      });
       throw new DomainError('bad_credentials', 'The current password is incorrect', 400, [{ field: 'currentPassword', message: 'incorrect' }]);
     }
-    if (current === next) throw new DomainError('password_policy', 'The new password must differ from the current one', 400, [{ field: 'newPassword', message: 'same as current' }]);
+    if (current === next)
+      throw new DomainError('password_policy', 'The new password must differ from the current one', 400, [
+        { field: 'newPassword', message: 'same as current' },
+      ]);
     await this.users.setPassword(user, next, false);
     const revoked = await this.sessions.revokeAllForUserExcept(userId, currentSessionId, 'password_changed');
     await this.audit.record({ actor, action: 'user.password-changed', subject: { type: 'user', id: userId }, details: { otherSessionsRevoked: revoked } });

@@ -60,7 +60,8 @@ export class UsersService {
   async create(input: { email: string; displayName: string; role: Role; password: string; mustChangePassword?: boolean }): Promise<UserEntity> {
     const problem = passwordProblem(input.password, { email: input.email });
     if (problem) throw new DomainError('password_policy', `password ${problem}`, 400, [{ field: 'password', message: problem }]);
-    if (await this.findByEmail(input.email)) throw new DomainError('user_exists', 'A user with this e-mail already exists', 409, [{ field: 'email', message: 'already in use' }]);
+    if (await this.findByEmail(input.email))
+      throw new DomainError('user_exists', 'A user with this e-mail already exists', 409, [{ field: 'email', message: 'already in use' }]);
     const user = this.users.create({
       email: input.email.trim().toLowerCase(),
       displayName: input.displayName,
@@ -123,12 +124,16 @@ export class UsersService {
 
   /** Makes the pending secret the active one and issues fresh recovery codes (returned once, stored hashed). */
   async completeMfaEnrollment(user: UserEntity, secret: string, timeStep: number, manager: EntityManager): Promise<string[]> {
-    await manager.update(UserEntity, { id: user.id }, {
-      mfaSecret: this.crypto.encrypt('secrets', secret, CryptoService.aad('users', 'mfa_secret', user.id)),
-      mfaPendingSecret: null,
-      mfaEnrolledAt: new Date(),
-      mfaLastTimeStep: timeStep,
-    });
+    await manager.update(
+      UserEntity,
+      { id: user.id },
+      {
+        mfaSecret: this.crypto.encrypt('secrets', secret, CryptoService.aad('users', 'mfa_secret', user.id)),
+        mfaPendingSecret: null,
+        mfaEnrolledAt: new Date(),
+        mfaLastTimeStep: timeStep,
+      },
+    );
     return this.replaceRecoveryCodes(user.id, manager);
   }
 

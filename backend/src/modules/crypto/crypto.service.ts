@@ -20,6 +20,7 @@ const HEADER = 1 + 4 + 12 + 16; // version, key id, iv, tag
 export class CryptoService implements OnModuleInit {
   private readonly keys = new Map<number, Buffer>();
   private readonly active = new Map<KeyPurpose, number>();
+  private readonly tokenMemo = new Map<string, string>();
 
   constructor(
     @InjectRepository(DataKeyEntity) private readonly dataKeys: Repository<DataKeyEntity>,
@@ -53,7 +54,8 @@ export class CryptoService implements OnModuleInit {
   }
 
   async decrypt(ciphertext: Buffer, aad: string): Promise<Buffer> {
-    if (ciphertext.length < HEADER || ciphertext.readUInt8(0) !== FORMAT_V1) throw new DomainError('crypto_bad_ciphertext', 'Stored value is not a recognised ciphertext', 422);
+    if (ciphertext.length < HEADER || ciphertext.readUInt8(0) !== FORMAT_V1)
+      throw new DomainError('crypto_bad_ciphertext', 'Stored value is not a recognised ciphertext', 422);
     const keyId = ciphertext.readUInt32BE(1);
     if (!this.keys.has(keyId)) await this.loadKeys();
     const key = this.keys.get(keyId);
@@ -83,6 +85,21 @@ export class CryptoService implements OnModuleInit {
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
     if (!key) throw new Error('no active blind-index key');
     return createHmac('sha256', key).update(domain).update('\0').update(normalizedValue).digest();
+  }
+
+  /**
+   * A 64-bit blind-index token (signed, as Postgres bigint text) for segment columns. Values repeat
+   * a lot across contacts (codes, plans, years), so tokens are memoised.
+   */
+  token64(domain: string, normalizedValue: string): string {
+    const memoKey = `${domain}\0${normalizedValue}`;
+    let token = this.tokenMemo.get(memoKey);
+    if (token === undefined) {
+      token = this.blindIndex(domain, normalizedValue).readBigInt64BE(0).toString();
+      if (this.tokenMemo.size >= 200_000) this.tokenMemo.clear();
+      this.tokenMemo.set(memoKey, token);
+    }
+    return token;
   }
 
   activeKeyId(purpose: KeyPurpose): number {

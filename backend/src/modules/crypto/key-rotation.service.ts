@@ -49,9 +49,25 @@ export class KeyRotationService {
     const toKeyId = await this.crypto.rotate(purpose);
     const total = await this.remaining(purpose, toKeyId);
     const rotation = await this.rotations.save(
-      this.rotations.create({ purpose, toKeyId, status: 'running', total, done: 0, requestedBy: actor.id ?? null, error: null, startedAt: new Date(), updatedAt: new Date(), finishedAt: null }),
+      this.rotations.create({
+        purpose,
+        toKeyId,
+        status: 'running',
+        total,
+        done: 0,
+        requestedBy: actor.id ?? null,
+        error: null,
+        startedAt: new Date(),
+        updatedAt: new Date(),
+        finishedAt: null,
+      }),
     );
-    await this.audit.record({ actor, action: 'crypto.key-rotated', subject: { type: 'data_key', id: String(toKeyId) }, details: { purpose, rotationId: rotation.id, rowsToReencrypt: total } });
+    await this.audit.record({
+      actor,
+      action: 'crypto.key-rotated',
+      subject: { type: 'data_key', id: String(toKeyId) },
+      details: { purpose, rotationId: rotation.id, rowsToReencrypt: total },
+    });
     await this.enqueue(rotation.id);
     return toView(rotation);
   }
@@ -103,7 +119,10 @@ export class KeyRotationService {
   async remaining(purpose: 'phi' | 'secrets', keyId: number): Promise<number> {
     let total = 0;
     for (const c of ENCRYPTED_COLUMNS.filter((col) => col.purpose === purpose)) {
-      const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM ${c.table} WHERE ${c.column} IS NOT NULL AND substring(${c.column} from 2 for 4) <> $1`, [keyIdBytes(keyId)])) as [{ n: number }];
+      const [row] = (await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM ${c.table} WHERE ${c.column} IS NOT NULL AND substring(${c.column} from 2 for 4) <> $1`,
+        [keyIdBytes(keyId)],
+      )) as [{ n: number }];
       total += row.n;
     }
     return total;

@@ -41,7 +41,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) {
-      return { statusCode: exception.status, error: REASON[exception.status] ?? 'Error', code: exception.code, message: exception.message, fields: exception.fields };
+      return {
+        statusCode: exception.status,
+        error: REASON[exception.status] ?? 'Error',
+        code: exception.code,
+        message: exception.message,
+        fields: exception.fields,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -57,11 +63,22 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const httpish = exception as { status?: unknown } | null;
     if (httpish && typeof httpish.status === 'number' && httpish.status >= 400 && httpish.status < 500) {
       const status = httpish.status;
-      return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: bodyParserMessage(exception, status) ?? REASON[status] ?? 'Bad request' };
+      return {
+        statusCode: status,
+        error: REASON[status] ?? 'Error',
+        code: codeFor(status),
+        message: bodyParserMessage(exception, status) ?? REASON[status] ?? 'Bad request',
+      };
     }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: exception }, 'Unhandled error');
-    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', code: 'internal_error', message: 'An internal error occurred', errorId };
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'Internal Server Error',
+      code: 'internal_error',
+      message: 'An internal error occurred',
+      errorId,
+    };
   }
 }
 

@@ -8,6 +8,20 @@ export enum Permission {
   AuditRead = 'audit:read',
   AuditExport = 'audit:export',
   SystemManage = 'system:manage',
+  ContactsRead = 'contacts:read',
+  ContactsWrite = 'contacts:write',
+  ContactsExport = 'contacts:export',
+  ContactsErase = 'contacts:erase',
+  PhiReveal = 'phi:reveal',
+  AttributesRead = 'attributes:read',
+  AttributesManage = 'attributes:manage',
+  TopicsRead = 'topics:read',
+  TopicsManage = 'topics:manage',
+  ConsentWrite = 'consent:write',
+  SuppressionsRead = 'suppressions:read',
+  SuppressionsManage = 'suppressions:manage',
+  ImportsRead = 'imports:read',
+  ImportsWrite = 'imports:write',
 }
 
 export enum Role {
@@ -17,11 +31,42 @@ export enum Role {
   Analyst = 'analyst',
 }
 
+const P = Permission;
+
+/** Minimum necessary: marketers work with contacts without seeing PHI values; analysts see aggregates only. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   [Role.Admin]: Object.values(Permission),
-  [Role.Marketer]: [Permission.DashboardRead],
-  [Role.ComplianceOfficer]: [Permission.DashboardRead, Permission.UsersRead, Permission.ApiKeysRead, Permission.AuditRead, Permission.AuditExport],
-  [Role.Analyst]: [Permission.DashboardRead],
+  [Role.Marketer]: [
+    P.DashboardRead,
+    P.ContactsRead,
+    P.ContactsWrite,
+    P.AttributesRead,
+    P.AttributesManage,
+    P.TopicsRead,
+    P.TopicsManage,
+    P.ConsentWrite,
+    P.SuppressionsRead,
+    P.SuppressionsManage,
+    P.ImportsRead,
+    P.ImportsWrite,
+  ],
+  [Role.ComplianceOfficer]: [
+    P.DashboardRead,
+    P.UsersRead,
+    P.ApiKeysRead,
+    P.AuditRead,
+    P.AuditExport,
+    P.ContactsRead,
+    P.ContactsExport,
+    P.ContactsErase,
+    P.PhiReveal,
+    P.AttributesRead,
+    P.TopicsRead,
+    P.SuppressionsRead,
+    P.SuppressionsManage,
+    P.ImportsRead,
+  ],
+  [Role.Analyst]: [P.DashboardRead],
 };
 
 export function permissionsOf(role: Role): readonly Permission[] {
@@ -29,4 +74,4 @@ export function permissionsOf(role: Role): readonly Permission[] {
 }
 
 /** Permissions an API key may carry: integrations act on data, never on users, keys or the audit trail. */
-export const API_KEY_SCOPES: readonly Permission[] = [Permission.DashboardRead];
+export const API_KEY_SCOPES: readonly Permission[] = [P.DashboardRead, P.ContactsRead, P.ContactsWrite, P.ConsentWrite, P.ImportsRead, P.ImportsWrite, P.TopicsRead, P.AttributesRead];

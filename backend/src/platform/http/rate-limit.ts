@@ -46,7 +46,11 @@ export class RateLimitGuard implements CanActivate {
     const key = `{${this.config.QUEUE_PREFIX}}:rl:${rule.name}:${req.ip ?? 'unknown'}:${window}`;
     let count: number;
     try {
-      const [[, incr]] = (await this.redis.multi().incr(key).expire(key, rule.windowSeconds + 1).exec()) as [[Error | null, number], [Error | null, number]];
+      const [[, incr]] = (await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, rule.windowSeconds + 1)
+        .exec()) as [[Error | null, number], [Error | null, number]];
       count = incr;
     } catch (err) {
       this.logger.warn({ err, rule: rule.name }, 'rate limit not enforced: Redis unavailable');

@@ -9,11 +9,7 @@ export const ROUTE_ACCESS = 'hm:route-access';
  * on one that declares none, and the guard refuses such a route at run time. The declaration
  * is also written into the OpenAPI document (`x-access`), so integrators see it.
  */
-export type RouteAccess =
-  | { kind: 'public' }
-  | { kind: 'session-pending-mfa' }
-  | { kind: 'authenticated' }
-  | { kind: 'permission'; permissions: Permission[] };
+export type RouteAccess = { kind: 'public' } | { kind: 'session-pending-mfa' } | { kind: 'authenticated' } | { kind: 'permission'; permissions: Permission[] };
 
 function access(value: RouteAccess, ...docs: MethodDecorator[]) {
   return applyDecorators(SetMetadata(ROUTE_ACCESS, value), ApiExtension('x-access', value), ...docs);
@@ -26,5 +22,4 @@ export const PendingMfa = () => access({ kind: 'session-pending-mfa' }, ApiCooki
 /** Any fully signed-in user, whatever the role (their own profile, logout). */
 export const Authenticated = () => access({ kind: 'authenticated' }, ApiCookieAuth('session'));
 /** A fully signed-in user or API key holding every listed permission. */
-export const RequirePermission = (...permissions: Permission[]) =>
-  access({ kind: 'permission', permissions }, ApiCookieAuth('session'), ApiSecurity('apiKey'));
+export const RequirePermission = (...permissions: Permission[]) => access({ kind: 'permission', permissions }, ApiCookieAuth('session'), ApiSecurity('apiKey'));

@@ -61,7 +61,10 @@ export class NestPinoLogger implements LoggerService {
       this.logger[level]({ ...fields, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
       // Nest services log `(fields, 'message')`: the message arrives as the first parameter.
-      const msg = typeof fields.params === 'object' && Array.isArray(fields.params) && typeof fields.params[0] === 'string' ? (fields.params.shift() as string) : undefined;
+      const msg =
+        typeof fields.params === 'object' && Array.isArray(fields.params) && typeof fields.params[0] === 'string'
+          ? (fields.params.shift() as string)
+          : undefined;
       if (Array.isArray(fields.params) && fields.params.length === 0) delete fields.params;
       this.logger[level]({ ...fields, ...(message as Record<string, unknown>) }, msg);
     } else {

@@ -17,7 +17,19 @@ const contact = {
   lastVisit: '2025-12-02',
   attributes: { smoker: true },
 };
-const PHI_VALUES = ['maria.gonzalez@example.org', 'Maria', 'Gonzalez', '1961-03-14', '867-5309', '02139', 'E11.9', 'diabetes', 'Blue Horizon', 'Whitfield', '2025-12-02'];
+const PHI_VALUES = [
+  'maria.gonzalez@example.org',
+  'Maria',
+  'Gonzalez',
+  '1961-03-14',
+  '867-5309',
+  '02139',
+  'E11.9',
+  'diabetes',
+  'Blue Horizon',
+  'Whitfield',
+  '2025-12-02',
+];
 
 function capture() {
   const lines: string[] = [];

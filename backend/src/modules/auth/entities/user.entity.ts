@@ -15,7 +15,11 @@ export class UserEntity {
   @Column('bytea', { name: 'mfa_secret', nullable: true }) mfaSecret!: Buffer | null;
   @Column('bytea', { name: 'mfa_pending_secret', nullable: true }) mfaPendingSecret!: Buffer | null;
   @Column('timestamptz', { name: 'mfa_enrolled_at', nullable: true }) mfaEnrolledAt!: Date | null;
-  @Column('bigint', { name: 'mfa_last_time_step', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  @Column('bigint', {
+    name: 'mfa_last_time_step',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
+  })
   mfaLastTimeStep!: number | null;
   @Column('integer', { name: 'failed_attempts' }) failedAttempts!: number;
   @Column('timestamptz', { name: 'locked_until', nullable: true }) lockedUntil!: Date | null;

@@ -1,0 +1,38 @@
+import { defaultI18nProvider, type I18nProvider } from 'react-admin';
+
+/**
+ * The app's own wording on top of react-admin's English messages: resource names as the
+ * product calls them ("API keys", "Audit log", "Encryption keys") rather than humanized route
+ * names, and notifications that say what happened. Polyglot syntax: `singular |||| plural`,
+ * `%{name}` for a variable.
+ */
+const MESSAGES: Readonly<Record<string, string>> = {
+  'resources.users.name': 'User |||| Users',
+  'resources.api-keys.name': 'API key |||| API keys',
+  'resources.audit-events.name': 'Audit event |||| Audit log',
+  'resources.key-rotations.name': 'Key rotation |||| Encryption keys',
+  'resources.users.notifications.updated': 'User updated',
+};
+
+function pluralForm(message: string, count: unknown): string {
+  const forms = message.split(' |||| ');
+  if (forms.length === 1 || typeof count !== 'number') return forms[0]!;
+  return count === 1 ? forms[0]! : forms[1]!;
+}
+
+function interpolate(message: string, options: Record<string, unknown> | undefined): string {
+  return message.replace(/%\{(\w+)\}/g, (match, name: string) => {
+    const value = options?.[name];
+    return value === undefined ? match : String(value);
+  });
+}
+
+export const i18nProvider: I18nProvider = {
+  ...defaultI18nProvider,
+  translate(key, options) {
+    const message = MESSAGES[key];
+    if (message === undefined) return defaultI18nProvider.translate(key, options);
+    const values = options as Record<string, unknown> | undefined;
+    return interpolate(pluralForm(message, values?.smart_count), values);
+  },
+};
