@@ -5,7 +5,7 @@ const root = new URL('.', import.meta.url).pathname;
 
 export default defineConfig(({ mode }) => {
   // Tests start the backend on a free port and point the dev server at it.
-  const env = loadEnv(mode, root, 'ADMIN_UI_');
+  const env: Partial<Record<string, string>> = loadEnv(mode, root, 'ADMIN_UI_');
   const proxy = { '/api': { target: env.ADMIN_UI_API_TARGET ?? 'http://127.0.0.1:3000', changeOrigin: false } };
 
   return {

@@ -7,6 +7,7 @@ import { Dashboard } from './dashboard/Dashboard';
 import { AppLayout } from './layout/AppLayout';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
+import { i18nProvider } from './providers/i18nProvider';
 import { resources } from './resources';
 
 /** Where the backend serves the UI; Vite's `base` is the same path. */
@@ -24,6 +25,7 @@ export function App() {
       store={store}
       dataProvider={dataProvider}
       authProvider={authProvider}
+      i18nProvider={i18nProvider}
       loginPage={LoginPage}
       dashboard={Dashboard}
       layout={AppLayout}

@@ -3,12 +3,14 @@ import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
+import { ContactsModule } from './modules/contacts/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { SystemModule } from './modules/system/index.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { rolesOf, type Entrypoint } from './platform/process/process-role.js';
 import { HttpPlatformModule } from './platform/http/http-platform.module.js';
+import { MailModule } from './platform/mail/mail.module.js';
 import { QueueModule } from './platform/queue/index.js';
 import { RedisModule } from './platform/redis/redis.module.js';
 
@@ -29,6 +31,8 @@ export class AppModule {
         CryptoModule.forRoles(roles),
         AuditModule.forRoles(roles),
         AuthModule.forRoles(roles),
+        MailModule,
+        ContactsModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),
       ],
     };

@@ -6,7 +6,17 @@ import { registeredRoutes, type RouteInfo } from '../support/routes.js';
 import { startTestApp, type TestApp } from '../support/stack.js';
 
 /** The only routes reachable without signing in. Adding one is a deliberate, reviewed change. */
-const PUBLIC_ALLOWLIST = ['GET /healthz', 'GET /readyz', 'POST /api/v1/auth/login'];
+const PUBLIC_ALLOWLIST = [
+  'GET /healthz',
+  'GET /readyz',
+  'POST /api/v1/auth/login',
+  // The preference center and double opt-in confirmation: reached from e-mails, authorised by an opaque token.
+  'GET /p/confirm/:token',
+  'POST /p/confirm/:token',
+  'GET /p/:token',
+  'POST /p/:token',
+  'POST /p/:token/unsubscribe',
+];
 const PASSWORD = 'granite-otter-lantern-42';
 
 describe('access control', () => {

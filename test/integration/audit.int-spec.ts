@@ -60,7 +60,7 @@ describe('tamper-evident audit log', () => {
     const res = await officer.request('GET', `/api/v1/audit-events/export.csv?filter=${encodeURIComponent(JSON.stringify({ action: 'test.concurrent' }))}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
-    const lines = (res.body as string).trim().split('\n');
+    const lines = (res.body as unknown as string).trim().split('\n');
     expect(lines[0]).toBe('id,occurred_at,actor_type,actor_id,action,subject_type,subject_id,outcome,ip,user_agent,details,hash');
     expect(lines).toHaveLength(41);
     const exports = await audit.search({ action: 'audit.export' }, { offset: 0, limit: 10, order: 'DESC' });

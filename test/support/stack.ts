@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -56,11 +57,21 @@ export interface TestApp {
 }
 
 /** The real application, in this process, on a free port, over a fresh migrated database. */
-export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Record<string, string>; databaseUrl?: string; logs?: string[] } = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
-  const config = testConfig({ DATABASE_URL: databaseUrl, ...options.env });
+  const config = testConfig({ DATABASE_URL: databaseUrl, ...(options.logs ? { LOG_LEVEL: 'trace' } : {}), ...options.env });
   await runMigrations(config);
-  const logger = new NestPinoLogger(createLogger({ level: config.LOG_LEVEL }));
+  // With `logs`, every log line the app writes is captured there (to scan it for PHI).
+  const lines = options.logs;
+  const destination = lines
+    ? new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      })
+    : undefined;
+  const logger = new NestPinoLogger(createLogger({ level: config.LOG_LEVEL, destination }));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forEntrypoint(options.entrypoint ?? 'all', config), {
     logger,
     bodyParser: false,
@@ -70,4 +81,29 @@ export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Rec
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, config, databaseUrl, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/**
+ * Every row of every table as text, the data a pg_dump would hold (row_to_json renders bytea as
+ * \\x-hex, as pg_dump does). Tests search it for PHI values in plain text and in hex.
+ */
+export async function dumpDatabase(databaseUrl: string): Promise<string> {
+  const db = await superuser(databaseUrl);
+  try {
+    const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)).rows;
+    const parts: string[] = [];
+    for (const { t } of tables) {
+      const rows = await db.query<{ r: string }>(`SELECT row_to_json(x)::text AS r FROM "${t}" x`);
+      parts.push(`-- ${t}`, ...rows.rows.map((r) => r.r));
+    }
+    return parts.join('\n');
+  } finally {
+    await db.end();
+  }
+}
+
+/** The PHI values that occur in `haystack`, as plain text, or as the hex a bytea dump shows. */
+export function phiFound(haystack: string, values: string[]): string[] {
+  const lower = haystack.toLowerCase();
+  return values.filter((v) => lower.includes(v.toLowerCase()) || lower.includes(Buffer.from(v).toString('hex')));
 }

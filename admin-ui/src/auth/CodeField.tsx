@@ -2,7 +2,7 @@ import { TextField } from '@mui/material';
 
 interface CodeFieldProps {
   value: string;
-  onChange(value: string): void;
+  onChange: (value: string) => void;
   disabled?: boolean;
 }
 

@@ -1,12 +1,12 @@
 import { Button, Stack, TextField } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 
 import type { NextLoginStep } from '../providers/authProvider';
 import { errorMessage, useHipaaAuth } from './useHipaaAuth';
 
 interface CredentialsStepProps {
-  onNext(next: NextLoginStep): void;
-  onError(message: string | undefined): void;
+  onNext: (next: NextLoginStep) => void;
+  onError: (message: string | undefined) => void;
 }
 
 export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
@@ -15,7 +15,7 @@ export function CredentialsStep({ onNext, onError }: CredentialsStepProps) {
   const [password, setPassword] = useState('');
   const [submitting, setSubmitting] = useState(false);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setSubmitting(true);
     onError(undefined);

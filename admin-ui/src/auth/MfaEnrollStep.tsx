@@ -1,5 +1,5 @@
 import { Box, Button, Stack, Typography } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 
 import type { MfaEnrollment } from '../providers/authProvider';
 import { CodeField, isSixDigits } from './CodeField';
@@ -8,8 +8,8 @@ import { errorMessage, useHipaaAuth } from './useHipaaAuth';
 interface MfaEnrollStepProps {
   enrollment: MfaEnrollment;
   qrDataUrl: string;
-  onEnrolled(recoveryCodes: string[]): void;
-  onError(message: string | undefined): void;
+  onEnrolled: (recoveryCodes: string[]) => void;
+  onError: (message: string | undefined) => void;
 }
 
 /** `ABCDEFGHIJKL` → `ABCD EFGH IJKL`, easier to type by hand. */
@@ -20,7 +20,7 @@ export function MfaEnrollStep({ enrollment, qrDataUrl, onEnrolled, onError }: Mf
   const [code, setCode] = useState('');
   const [submitting, setSubmitting] = useState(false);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (!isSixDigits(code)) {
       onError('Enter the 6 digits your authenticator app shows.');

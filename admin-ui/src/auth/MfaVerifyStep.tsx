@@ -1,12 +1,12 @@
 import { Button, Link, Stack, TextField, Typography } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 
 import { CodeField, isSixDigits } from './CodeField';
 import { errorMessage, useHipaaAuth } from './useHipaaAuth';
 
 interface MfaVerifyStepProps {
-  onVerified(): void;
-  onError(message: string | undefined): void;
+  onVerified: () => void;
+  onError: (message: string | undefined) => void;
 }
 
 export function MfaVerifyStep({ onVerified, onError }: MfaVerifyStepProps) {
@@ -23,7 +23,7 @@ export function MfaVerifyStep({ onVerified, onError }: MfaVerifyStepProps) {
     onError(undefined);
   };
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (!useRecoveryCode && !isSixDigits(code)) {
       onError('Enter the 6 digits your authenticator app shows.');

@@ -3,7 +3,7 @@ import { useState } from 'react';
 
 interface RecoveryCodesStepProps {
   codes: string[];
-  onContinue(): void;
+  onContinue: () => void;
   disabled?: boolean;
 }
 

@@ -15,7 +15,7 @@ interface ConfirmButtonProps {
   /** The confirming button's label, e.g. "Revoke key". */
   confirmLabel: string;
   /** Runs on confirmation; the dialog stays open (and busy) until it settles. */
-  onConfirm(): Promise<void>;
+  onConfirm: () => Promise<void>;
   'data-testid'?: string;
 }
 

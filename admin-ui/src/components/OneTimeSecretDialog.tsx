@@ -13,7 +13,7 @@ interface OneTimeSecretDialogProps {
   secret: string;
   /** Why it must be copied now. */
   warning: ReactNode;
-  onClose(): void;
+  onClose: () => void;
 }
 
 /**

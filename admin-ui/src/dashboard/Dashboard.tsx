@@ -40,7 +40,6 @@ function useDashboard() {
 
   useEffect(() => {
     const controller = new AbortController();
-    let timer: number | undefined;
     const load = () => {
       // The dataProvider proxy sends failures to authProvider.checkError (401 → login page).
       dataProvider.getDashboard({ signal: controller.signal }).then(
@@ -61,7 +60,7 @@ function useDashboard() {
       );
     };
     load();
-    timer = window.setInterval(load, REFRESH_MS);
+    const timer = window.setInterval(load, REFRESH_MS);
     return () => {
       window.clearInterval(timer);
       controller.abort();

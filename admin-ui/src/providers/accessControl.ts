@@ -7,7 +7,7 @@
 export type PermissionVerb = 'read' | 'manage' | 'export';
 
 /** react-admin's built-in actions; anything else is refused unless mapped here. */
-const VERB_OF_ACTION: Readonly<Record<string, PermissionVerb>> = {
+const VERB_OF_ACTION: Readonly<Partial<Record<string, PermissionVerb>>> = {
   list: 'read',
   show: 'read',
   create: 'manage',
@@ -23,7 +23,7 @@ const VERB_OF_ACTION: Readonly<Record<string, PermissionVerb>> = {
  * so react-admin offers no button for an endpoint that does not exist (users cannot be
  * deleted, only disabled; API keys are revoked, never edited; the audit log is read-only).
  */
-const RESOURCE_RULES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, string>>>>> = {
   users: {
     list: 'users:read',
     show: 'users:read',

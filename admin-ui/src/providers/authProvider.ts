@@ -66,6 +66,7 @@ interface AuthRejection {
   logoutUser?: boolean;
 }
 
+// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- react-admin reads `message: false`, `redirectTo` and `logoutUser` off a plain object
 const rejectWith = (rejection: AuthRejection): Promise<never> => Promise.reject(rejection);
 
 function statusOf(error: unknown): number | undefined {
@@ -167,7 +168,7 @@ export const authProvider: HipaaAuthProvider = {
     }
   },
 
-  async checkAuth(params: { signal?: AbortSignal }) {
+  async checkAuth(params?: { signal?: AbortSignal }) {
     try {
       await fetchMe(params?.signal);
     } catch {

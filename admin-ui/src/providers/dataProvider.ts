@@ -282,7 +282,7 @@ export const dataProvider: HipaaDataProvider = {
   async update<R extends RaRecord>(resource: string, { id, data, previousData }: UpdateParams<R>): Promise<UpdateResult<R>> {
     const { body } = await httpClient<R>(item(resource, id), {
       method: 'PATCH',
-      body: changedFields(data as Record<string, unknown>, previousData as Record<string, unknown> | undefined),
+      body: changedFields(data, previousData),
     });
     return { data: body };
   },

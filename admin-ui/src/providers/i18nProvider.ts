@@ -6,7 +6,7 @@ import { defaultI18nProvider, type I18nProvider } from 'react-admin';
  * names, and notifications that say what happened. Polyglot syntax: `singular |||| plural`,
  * `%{name}` for a variable.
  */
-const MESSAGES: Readonly<Record<string, string>> = {
+const MESSAGES: Readonly<Partial<Record<string, string>>> = {
   'resources.users.name': 'User |||| Users',
   'resources.api-keys.name': 'API key |||| API keys',
   'resources.audit-events.name': 'Audit event |||| Audit log',
@@ -16,14 +16,15 @@ const MESSAGES: Readonly<Record<string, string>> = {
 
 function pluralForm(message: string, count: unknown): string {
   const forms = message.split(' |||| ');
-  if (forms.length === 1 || typeof count !== 'number') return forms[0]!;
-  return count === 1 ? forms[0]! : forms[1]!;
+  if (forms.length === 1 || typeof count !== 'number') return forms[0];
+  return count === 1 ? forms[0] : forms[1];
 }
 
 function interpolate(message: string, options: Record<string, unknown> | undefined): string {
   return message.replace(/%\{(\w+)\}/g, (match, name: string) => {
     const value = options?.[name];
-    return value === undefined ? match : String(value);
+    // Only scalars are spelled out; anything else would print as `[object Object]`.
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : match;
   });
 }
 

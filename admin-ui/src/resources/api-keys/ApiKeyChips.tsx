@@ -9,7 +9,7 @@ const STATUS: Readonly<Record<ApiKeyRecord['status'], { label: string; color: 's
 };
 
 export function ApiKeyStatusChip({ status }: { status: ApiKeyRecord['status'] }) {
-  const { label, color } = STATUS[status] ?? { label: status, color: 'default' };
+  const { label, color } = STATUS[status];
   return <Chip size="small" label={label} color={color} variant={status === 'active' ? 'filled' : 'outlined'} data-testid="api-key-status" data-status={status} />;
 }
 

@@ -106,7 +106,8 @@ export function ApiKeyCreate() {
           title="API key created"
           description={
             <>
-              Give this key to <strong>{created.name}</strong>. It is sent in the <code>Authorization: Bearer</code> header.
+              Give this key to <strong>{created.name}</strong>. Integrations send it in the <code>x-api-key</code> header
+              (or as <code>Authorization: Bearer</code>).
             </>
           }
           secretLabel="API key"

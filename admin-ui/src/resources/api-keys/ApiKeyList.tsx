@@ -32,7 +32,7 @@ function NoApiKeys() {
 function CreatedBy() {
   return (
     <CanAccess resource="users" action="show" accessDenied={<Typography variant="body2">—</Typography>}>
-      <ReferenceField source="createdBy" reference="users" link="show" emptyText="—">
+      <ReferenceField source="createdBy" reference="users" link="show" empty="—">
         <TextField source="displayName" />
       </ReferenceField>
     </CanAccess>

@@ -23,8 +23,8 @@ export function OutcomeChip({ outcome }: { outcome: AuditOutcome }) {
     <Chip
       size="small"
       variant="outlined"
-      label={OUTCOME_LABELS[outcome] ?? outcome}
-      color={OUTCOME_COLORS[outcome] ?? 'default'}
+      label={OUTCOME_LABELS[outcome]}
+      color={OUTCOME_COLORS[outcome]}
       data-testid="outcome-chip"
     />
   );
@@ -62,7 +62,7 @@ function IdText({ id }: { id: string }) {
 function UserName({ source, id }: { source: 'actorId' | 'subjectId'; id: string }) {
   return (
     <CanAccess resource="users" action="show" accessDenied={<IdText id={id} />} loading={<IdText id={id} />}>
-      <ReferenceField source={source} reference="users" link="show" emptyText={id}>
+      <ReferenceField source={source} reference="users" link="show" empty={<IdText id={id} />}>
         <TextField source="displayName" />
       </ReferenceField>
     </CanAccess>
@@ -80,13 +80,13 @@ export function AuditActor({ event }: { event: AuditEventRecord }) {
   if (event.actorType === 'user' && event.actorId) return <UserName source="actorId" id={event.actorId} />;
   return (
     <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
-      <Typography variant="body2">{ACTOR_LABELS[event.actorType] ?? event.actorType}</Typography>
+      <Typography variant="body2">{ACTOR_LABELS[event.actorType]}</Typography>
       {event.actorId && <IdText id={event.actorId} />}
     </Stack>
   );
 }
 
-const SUBJECT_LABELS: Readonly<Record<string, string>> = {
+const SUBJECT_LABELS: Readonly<Partial<Record<string, string>>> = {
   user: 'User',
   api_key: 'API key',
   data_key: 'Data key',

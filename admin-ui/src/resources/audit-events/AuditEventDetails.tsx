@@ -20,7 +20,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 export function AuditEventDetails() {
   const event = useRecordContext<AuditEventRecord>();
   if (!event) return null;
-  const hasDetails = Object.keys(event.details ?? {}).length > 0;
+  const hasDetails = Object.keys(event.details).length > 0;
   return (
     <Box sx={{ py: 1, px: 2 }} data-testid="audit-event-details">
       <Stack spacing={0.5} sx={{ mb: 1.5 }}>

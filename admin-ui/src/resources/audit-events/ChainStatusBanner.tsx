@@ -29,34 +29,45 @@ export function ChainStatusBanner() {
   const [state, setState] = useState<State>({ kind: 'checking' });
   const controller = useRef<AbortController | undefined>(undefined);
 
-  const verify = useCallback(
-    async (refreshList: boolean) => {
-      controller.current?.abort();
-      const current = new AbortController();
-      controller.current = current;
-      setState(previous => ({ kind: 'checking', previous: previous.kind === 'done' ? previous.result : undefined }));
+  /** Runs the check; the state changes only once the server has answered. */
+  const check = useCallback(
+    async (signal: AbortSignal): Promise<boolean> => {
       try {
-        const { data } = await dataProvider.verifyAuditChain({ signal: current.signal });
-        if (current.signal.aborted) return;
+        const { data } = await dataProvider.verifyAuditChain({ signal });
+        if (signal.aborted) return false;
         if (!isVerification(data)) {
           setState({ kind: 'error', message: 'You are not allowed to verify the audit log.' });
-          return;
+          return false;
         }
         setState({ kind: 'done', result: data });
-        // The check itself is audited: show its entry.
-        if (refreshList) refresh();
+        return true;
       } catch (error) {
-        if (current.signal.aborted) return;
+        if (signal.aborted) return false;
         setState({ kind: 'error', message: error instanceof Error ? error.message : 'The check could not run.' });
+        return false;
       }
     },
-    [dataProvider, refresh],
+    [dataProvider],
   );
 
+  const restart = () => {
+    controller.current?.abort();
+    const current = new AbortController();
+    controller.current = current;
+    return current.signal;
+  };
+
+  // On opening the page: the initial state is already "checking".
   useEffect(() => {
-    void verify(false);
+    void check(restart());
     return () => controller.current?.abort();
-  }, [verify]);
+  }, [check]);
+
+  const verifyNow = async () => {
+    setState(previous => ({ kind: 'checking', previous: previous.kind === 'done' ? previous.result : undefined }));
+    // The check itself is audited: show its entry in the list.
+    if (await check(restart())) refresh();
+  };
 
   const verifyButton = (
     <Button
@@ -64,7 +75,7 @@ export function ChainStatusBanner() {
       size="small"
       startIcon={state.kind === 'checking' ? <CircularProgress size={16} color="inherit" /> : <Refresh />}
       disabled={state.kind === 'checking'}
-      onClick={() => void verify(true)}
+      onClick={() => void verifyNow()}
     >
       Verify now
     </Button>

@@ -2,7 +2,7 @@
  * Plain-language descriptions of the audit actions the backend records. An action not listed
  * here (a new module's) is still shown, by its code.
  */
-export const ACTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
+export const ACTION_DESCRIPTIONS: Readonly<Partial<Record<string, string>>> = {
   'auth.login': 'Sign-in',
   'auth.password-accepted': 'Password accepted, MFA pending',
   'auth.mfa-enrolled': 'Two-factor authentication set up',

@@ -59,7 +59,7 @@ export function UserAdminActions() {
 
   const setDisabled = (disabled: boolean) =>
     new Promise<void>(resolve => {
-      update(
+      void update(
         'users',
         { id: user.id, data: { disabled }, previousData: user },
         {

@@ -52,8 +52,8 @@ export class AuditService {
     const write = async (tx: EntityManager) => {
       // One writer at a time extends the chain; the lock is released at commit.
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const [head] = (await tx.query('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')) as { id: string; hash: Buffer }[];
-      const [{ id }] = (await tx.query(`SELECT nextval('audit_log_id_seq')::bigint AS id`)) as [{ id: string }];
+      const [head] = await tx.query<{ id: string; hash: Buffer }[]>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+      const [{ id }] = await tx.query<[{ id: string }]>(`SELECT nextval('audit_log_id_seq')::bigint AS id`);
       const row = {
         id: Number(id),
         occurredAt: new Date(),

@@ -87,13 +87,13 @@ export class UsersService {
 
   /** Counts a failed password or MFA code; returns true when this failure locked the account. */
   async recordFailure(user: UserEntity, now = new Date()): Promise<boolean> {
-    const [row] = (await this.users.query(
+    const [row] = await this.users.query<[{ failed_attempts: number }[], number]>(
       `UPDATE users SET failed_attempts = failed_attempts + 1,
               locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3::timestamptz ELSE locked_until END,
               updated_at = now()
         WHERE id = $1 RETURNING failed_attempts`,
       [user.id, MAX_FAILED_ATTEMPTS, new Date(now.getTime() + LOCKOUT_MS)],
-    )) as [{ failed_attempts: number }[], number];
+    );
     const attempts = row[0]?.failed_attempts ?? 0;
     return attempts === MAX_FAILED_ATTEMPTS;
   }

@@ -46,8 +46,12 @@ export class ConsentService {
   /** Appends ledger events and moves the current state, in the caller's transaction. */
   async record(tx: EntityManager, changes: ConsentChange[]): Promise<void> {
     if (!changes.length) return;
-    const ids = ((await tx.query(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [changes.length])) as { id: string }[]).map((r) => r.id);
-    const evidence = changes.map((c, i) => (c.evidence ? this.crypto.encrypt('phi', JSON.stringify(c.evidence), CryptoService.aad('consent_events', 'evidence', ids[i]!)) : null));
+    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [changes.length])).map(
+      (r) => r.id,
+    );
+    const evidence = changes.map((c, i) =>
+      c.evidence ? this.crypto.encrypt('phi', JSON.stringify(c.evidence), CryptoService.aad('consent_events', 'evidence', ids[i]!)) : null,
+    );
     await tx.query(
       `INSERT INTO consent_events (id, contact_id, topic_id, status, method, source, evidence, import_id, actor_type, actor_id)
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bigint[], $9::text[], $10::text[])`,
@@ -72,7 +76,13 @@ export class ConsentService {
       `INSERT INTO consent_state (contact_id, topic_id, status, method, last_event_id, updated_at)
        SELECT c, t, s, m, e, now() FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS v(c, t, s, m, e)
        ON CONFLICT (contact_id, topic_id) DO UPDATE SET status = EXCLUDED.status, method = EXCLUDED.method, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
-      [idx.map((i) => changes[i]!.contactId), idx.map((i) => changes[i]!.topicId), idx.map((i) => changes[i]!.status), idx.map((i) => changes[i]!.method), idx.map((i) => ids[i]!)],
+      [
+        idx.map((i) => changes[i]!.contactId),
+        idx.map((i) => changes[i]!.topicId),
+        idx.map((i) => changes[i]!.status),
+        idx.map((i) => changes[i]!.method),
+        idx.map((i) => ids[i]!),
+      ],
     );
   }
 
@@ -81,33 +91,45 @@ export class ConsentService {
   }
 
   async current(contactId: string): Promise<ConsentStateView[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      { topic_id: number; key: string; name: string; kind: 'marketing' | 'transactional'; status: ConsentStatus; method: string; updated_at: Date }[]
+    >(
       `SELECT s.topic_id, t.key, t.name, t.kind, s.status, s.method, s.updated_at
          FROM consent_state s JOIN topics t ON t.id = s.topic_id WHERE s.contact_id = $1 ORDER BY t.id`,
       [contactId],
-    )) as { topic_id: number; key: string; name: string; kind: 'marketing' | 'transactional'; status: ConsentStatus; method: string; updated_at: Date }[];
-    return rows.map((r) => ({ topicId: r.topic_id, topicKey: r.key, topicName: r.name, kind: r.kind, status: r.status, method: r.method, updatedAt: r.updated_at.toISOString() }));
+    );
+    return rows.map((r) => ({
+      topicId: r.topic_id,
+      topicKey: r.key,
+      topicName: r.name,
+      kind: r.kind,
+      status: r.status,
+      method: r.method,
+      updatedAt: r.updated_at.toISOString(),
+    }));
   }
 
   /** The full ledger of a contact, evidence decrypted (callers audit the read). */
   async history(contactId: string): Promise<ConsentEventView[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        topic_id: number;
+        key: string;
+        status: ConsentStatus;
+        method: ConsentMethod;
+        source: string;
+        evidence: Buffer | null;
+        import_id: string | null;
+        actor_type: string;
+        actor_id: string | null;
+        occurred_at: Date;
+      }[]
+    >(
       `SELECT e.id::text AS id, e.topic_id, t.key, e.status, e.method, e.source, e.evidence, e.import_id::text AS import_id, e.actor_type, e.actor_id, e.occurred_at
          FROM consent_events e JOIN topics t ON t.id = e.topic_id WHERE e.contact_id = $1 ORDER BY e.id`,
       [contactId],
-    )) as {
-      id: string;
-      topic_id: number;
-      key: string;
-      status: ConsentStatus;
-      method: ConsentMethod;
-      source: string;
-      evidence: Buffer | null;
-      import_id: string | null;
-      actor_type: string;
-      actor_id: string | null;
-      occurred_at: Date;
-    }[];
+    );
     const out: ConsentEventView[] = [];
     for (const r of rows) {
       out.push({
@@ -121,7 +143,9 @@ export class ConsentService {
         actorType: r.actor_type,
         actorId: r.actor_id,
         occurredAt: r.occurred_at.toISOString(),
-        evidence: r.evidence ? (JSON.parse(await this.crypto.decryptText(r.evidence, CryptoService.aad('consent_events', 'evidence', r.id))) as ConsentEvidence) : null,
+        evidence: r.evidence
+          ? (JSON.parse(await this.crypto.decryptText(r.evidence, CryptoService.aad('consent_events', 'evidence', r.id))) as ConsentEvidence)
+          : null,
       });
     }
     return out;
@@ -134,21 +158,33 @@ export class ConsentService {
 
   // ---- suppression (by e-mail token: it outlives the contact record) ----
 
-  async suppress(emailToken: Buffer, reason: SuppressionReason, source: string, actor: { type: string; id?: string | null }, tx?: EntityManager): Promise<boolean> {
-    const result = (await (tx ?? this.dataSource.manager).query(
+  async suppress(
+    emailToken: Buffer,
+    reason: SuppressionReason,
+    source: string,
+    actor: { type: string; id?: string | null },
+    tx?: EntityManager,
+  ): Promise<boolean> {
+    const result = await (tx ?? this.dataSource.manager).query<unknown[]>(
       `INSERT INTO suppressions (email_token, reason, source, actor_type, actor_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_token) DO NOTHING RETURNING id`,
       [emailToken, reason, source, actor.type, actor.id ?? null],
-    )) as unknown[];
+    );
     return result.length > 0;
   }
 
   async unsuppress(id: string): Promise<{ email_token: Buffer; reason: string } | null> {
-    const [rows] = (await this.dataSource.query(`DELETE FROM suppressions WHERE id = $1 RETURNING email_token, reason`, [id])) as [{ email_token: Buffer; reason: string }[], number];
+    const [rows] = await this.dataSource.query<[{ email_token: Buffer; reason: string }[], number]>(
+      `DELETE FROM suppressions WHERE id = $1 RETURNING email_token, reason`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   async suppressionOf(emailToken: Buffer): Promise<{ id: string; reason: SuppressionReason; createdAt: string } | null> {
-    const [row] = (await this.dataSource.query(`SELECT id::text AS id, reason, created_at FROM suppressions WHERE email_token = $1`, [emailToken])) as { id: string; reason: SuppressionReason; created_at: Date }[];
+    const [row] = await this.dataSource.query<{ id: string; reason: SuppressionReason; created_at: Date }[]>(
+      `SELECT id::text AS id, reason, created_at FROM suppressions WHERE email_token = $1`,
+      [emailToken],
+    );
     return row ? { id: row.id, reason: row.reason, createdAt: row.created_at.toISOString() } : null;
   }
 
@@ -161,7 +197,9 @@ export class ConsentService {
     const topic = await this.topics.byKey(topicKey).catch(() => null);
     if (!topic) return { allowed: false, reason: 'topic_missing' };
     if (topic.archivedAt) return { allowed: false, reason: 'topic_archived' };
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<
+      { contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }[]
+    >(
       `SELECT c.status AS contact_status, s.status AS consent_status, sup.reason AS suppression,
               EXISTS (SELECT 1 FROM marketing_authorizations a WHERE a.contact_id = c.id AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $3)) AS authorized
          FROM contacts c
@@ -169,7 +207,7 @@ export class ConsentService {
          LEFT JOIN suppressions sup ON sup.email_token = c.email_token
         WHERE c.id = $1`,
       [contactId, topic.id, now],
-    )) as { contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }[];
+    );
     if (!row) return { allowed: false, reason: 'contact_missing' };
     if (row.contact_status !== 'active') return { allowed: false, reason: 'contact_erased' };
     if (row.consent_status === 'revoked') return { allowed: false, reason: 'consent_revoked' };
@@ -186,53 +224,81 @@ export class ConsentService {
   // ---- HIPAA marketing authorizations ----
 
   async addAuthorizationText(input: { version: string; title: string; purpose: string; body: string }): Promise<number> {
-    const [row] = (await this.dataSource.query(`INSERT INTO authorization_texts (version, title, purpose, body) VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING RETURNING id`, [
-      input.version,
-      input.title,
-      input.purpose,
-      input.body,
-    ])) as { id: number }[];
-    if (!row) throw new DomainError('authorization_text_exists', 'An authorization text with this version exists: texts are immutable, publish a new version', 409, [{ field: 'version', message: 'already exists' }]);
+    const [row] = await this.dataSource.query<{ id: number }[]>(
+      `INSERT INTO authorization_texts (version, title, purpose, body) VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING RETURNING id`,
+      [input.version, input.title, input.purpose, input.body],
+    );
+    if (!row)
+      throw new DomainError('authorization_text_exists', 'An authorization text with this version exists: texts are immutable, publish a new version', 409, [
+        { field: 'version', message: 'already exists' },
+      ]);
     return row.id;
   }
 
   async listAuthorizationTexts(): Promise<{ id: number; version: string; title: string; purpose: string; body: string; createdAt: string }[]> {
-    const rows = (await this.dataSource.query(`SELECT id, version, title, purpose, body, created_at FROM authorization_texts ORDER BY id DESC`)) as {
-      id: number;
-      version: string;
-      title: string;
-      purpose: string;
-      body: string;
-      created_at: Date;
-    }[];
+    const rows = await this.dataSource.query<
+      {
+        id: number;
+        version: string;
+        title: string;
+        purpose: string;
+        body: string;
+        created_at: Date;
+      }[]
+    >(`SELECT id, version, title, purpose, body, created_at FROM authorization_texts ORDER BY id DESC`);
     return rows.map((r) => ({ id: r.id, version: r.version, title: r.title, purpose: r.purpose, body: r.body, createdAt: r.created_at.toISOString() }));
   }
 
-  async signAuthorization(input: { contactId: string; textId: number; signedAt: Date; expiresAt?: Date | null; expiryEvent?: string | null; evidence: ConsentEvidence }): Promise<string> {
+  async signAuthorization(input: {
+    contactId: string;
+    textId: number;
+    signedAt: Date;
+    expiresAt?: Date | null;
+    expiryEvent?: string | null;
+    evidence: ConsentEvidence;
+  }): Promise<string> {
     return this.dataSource.transaction(async (tx) => {
-      const [{ id }] = (await tx.query(`SELECT nextval('marketing_authorizations_id_seq')::text AS id`)) as [{ id: string }];
+      const [{ id }] = await tx.query<[{ id: string }]>(`SELECT nextval('marketing_authorizations_id_seq')::text AS id`);
       await tx.query(
         `INSERT INTO marketing_authorizations (id, contact_id, text_id, signed_at, expires_at, expiry_event, signature_evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, input.contactId, input.textId, input.signedAt, input.expiresAt ?? null, input.expiryEvent ?? null, this.crypto.encrypt('phi', JSON.stringify(input.evidence), CryptoService.aad('marketing_authorizations', 'signature_evidence', id))],
+        [
+          id,
+          input.contactId,
+          input.textId,
+          input.signedAt,
+          input.expiresAt ?? null,
+          input.expiryEvent ?? null,
+          this.crypto.encrypt('phi', JSON.stringify(input.evidence), CryptoService.aad('marketing_authorizations', 'signature_evidence', id)),
+        ],
       );
       return id;
     });
   }
 
   async revokeAuthorization(contactId: string, authorizationId: string, method: string): Promise<boolean> {
-    const [rows] = (await this.dataSource.query(`UPDATE marketing_authorizations SET revoked_at = now(), revocation_method = $3 WHERE id = $1 AND contact_id = $2 AND revoked_at IS NULL RETURNING id`, [
-      authorizationId,
-      contactId,
-      method,
-    ])) as [unknown[], number];
+    const [rows] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE marketing_authorizations SET revoked_at = now(), revocation_method = $3 WHERE id = $1 AND contact_id = $2 AND revoked_at IS NULL RETURNING id`,
+      [authorizationId, contactId, method],
+    );
     return rows.length > 0;
   }
 
   async authorizations(contactId: string, now = new Date()) {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        text_id: number;
+        version: string;
+        purpose: string;
+        signed_at: Date;
+        expires_at: Date | null;
+        expiry_event: string | null;
+        revoked_at: Date | null;
+      }[]
+    >(
       `SELECT a.id::text AS id, a.text_id, t.version, t.purpose, a.signed_at, a.expires_at, a.expiry_event, a.revoked_at FROM marketing_authorizations a JOIN authorization_texts t ON t.id = a.text_id WHERE a.contact_id = $1 ORDER BY a.id`,
       [contactId],
-    )) as { id: string; text_id: number; version: string; purpose: string; signed_at: Date; expires_at: Date | null; expiry_event: string | null; revoked_at: Date | null }[];
+    );
     return rows.map((r) => ({
       id: r.id,
       textId: r.text_id,

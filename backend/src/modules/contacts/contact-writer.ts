@@ -88,18 +88,20 @@ export class ContactWriter {
     if (prepared.length === 0) return results;
 
     const existing = new Map<string, StoredRow>();
-    const found = (await tx.query(`SELECT ${STORED_COLUMNS}, email_token FROM contacts WHERE email_token = ANY($1::bytea[]) FOR UPDATE`, [
-      prepared.map((p) => p.tokens.columns.email_token),
-    ])) as (StoredRow & { email_token: Buffer })[];
+    const found = await tx.query<(StoredRow & { email_token: Buffer })[]>(
+      `SELECT ${STORED_COLUMNS}, email_token FROM contacts WHERE email_token = ANY($1::bytea[]) FOR UPDATE`,
+      [prepared.map((p) => p.tokens.columns.email_token)],
+    );
     for (const row of found) existing.set(row.email_token.toString('hex'), row);
 
     // An identifier (MRN, member id) already held by another contact is a conflict to report, not to steal.
     const identifierOwners = new Map<string, string>();
     const allIdentifierTokens = prepared.flatMap((p) => p.tokens.identifiers.map((i) => i.token));
     if (allIdentifierTokens.length) {
-      const owners = (await tx.query(`SELECT token, contact_id::text AS contact_id FROM contact_identifiers WHERE token = ANY($1::bytea[])`, [
-        allIdentifierTokens,
-      ])) as { token: Buffer; contact_id: string }[];
+      const owners = await tx.query<{ token: Buffer; contact_id: string }[]>(
+        `SELECT token, contact_id::text AS contact_id FROM contact_identifiers WHERE token = ANY($1::bytea[])`,
+        [allIdentifierTokens],
+      );
       for (const o of owners) identifierOwners.set(o.token.toString('hex'), o.contact_id);
     }
 
@@ -127,7 +129,7 @@ export class ContactWriter {
     }
 
     if (inserts.length) {
-      const ids = ((await tx.query(`SELECT nextval('contacts_id_seq')::text AS id FROM generate_series(1, $1)`, [inserts.length])) as { id: string }[]).map(
+      const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('contacts_id_seq')::text AS id FROM generate_series(1, $1)`, [inserts.length])).map(
         (r) => r.id,
       );
       const inserted = await this.insertRows(tx, inserts, ids, options);
@@ -137,7 +139,7 @@ export class ContactWriter {
           p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i]! }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
-          const [row] = (await tx.query(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token])) as StoredRow[];
+          const [row] = await tx.query<StoredRow[]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token]);
           if (row && options.onExisting === 'update') raced.push({ p, stored: row });
           else for (const ref of p.refs) results.push({ ref, status: 'skipped', id: row?.id ?? '', reason: 'a contact with this e-mail exists' });
         }
@@ -186,7 +188,7 @@ export class ContactWriter {
       rows.map((p) => `{${p.tokens.columns.attribute_tokens.join(',')}}`),
     ];
     const n = params.length;
-    const inserted = (await tx.query(
+    const inserted = await tx.query<{ id: string }[]>(
       `INSERT INTO contacts (id, email_token, phi, time_zone, language, attributes, ${TOKEN_COLUMNS.join(', ')}, condition_tokens, attribute_tokens, source, import_id)
        SELECT v.id, v.email_token, v.phi, v.time_zone, v.language, v.attributes::jsonb, ${TOKEN_COLUMNS.map((c) => `v.${c}`).join(', ')}, v.cond::bigint[], v.attr::bigint[], $${n + 1}, $${n + 2}::bigint
          FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[], ${TOKEN_COLUMNS.map((_, i) => `$${7 + i}::bigint[]`).join(', ')}, $${n - 1}::text[], $${n}::text[])
@@ -194,7 +196,7 @@ export class ContactWriter {
        ON CONFLICT (email_token) DO NOTHING
        RETURNING id::text AS id`,
       [...params, options.source, options.importId ?? null],
-    )) as { id: string }[];
+    );
     return new Set(inserted.map((r) => r.id));
   }
 

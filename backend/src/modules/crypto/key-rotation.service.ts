@@ -119,10 +119,10 @@ export class KeyRotationService {
   async remaining(purpose: 'phi' | 'secrets', keyId: number): Promise<number> {
     let total = 0;
     for (const c of ENCRYPTED_COLUMNS.filter((col) => col.purpose === purpose)) {
-      const [row] = (await this.dataSource.query(
+      const [row] = await this.dataSource.query<[{ n: number }]>(
         `SELECT count(*)::int AS n FROM ${c.table} WHERE ${c.column} IS NOT NULL AND substring(${c.column} from 2 for 4) <> $1`,
         [keyIdBytes(keyId)],
-      )) as [{ n: number }];
+      );
       total += row.n;
     }
     return total;
@@ -130,12 +130,12 @@ export class KeyRotationService {
 
   private async reencryptBatch(c: EncryptedColumn, keyId: number): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
-      const rows = (await tx.query(
+      const rows = await tx.query<{ id: string; value: Buffer }[]>(
         `SELECT ${c.idColumn}::text AS id, ${c.column} AS value FROM ${c.table}
           WHERE ${c.column} IS NOT NULL AND substring(${c.column} from 2 for 4) <> $1
           ORDER BY ${c.idColumn} LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
         [keyIdBytes(keyId)],
-      )) as { id: string; value: Buffer }[];
+      );
       if (rows.length === 0) return 0;
       const ids: string[] = [];
       const values: Buffer[] = [];

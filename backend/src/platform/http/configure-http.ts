@@ -37,6 +37,8 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): O
     }),
   );
   app.use(cookieParser());
+  // Bulk upserts carry up to 10,000 contacts: their own, larger limit.
+  app.use('/api/v1/contacts/bulk', express.json({ limit: '25mb' }));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
   app.useGlobalPipes(createValidationPipe());

@@ -1,0 +1,9 @@
+export { AttributesService } from './attributes.service.js';
+export type { AttributeDefinition, ContactInput, ContactPhi } from './contact-input.js';
+export { validateContact } from './contact-input.js';
+export { tokenOf } from './contact-tokens.js';
+export { ContactWriter } from './contact-writer.js';
+export type { WriteItem, WriteResult } from './contact-writer.js';
+export { ContactsModule } from './contacts.module.js';
+export { ContactsService } from './contacts.service.js';
+export type { MaskedContact, RevealedContact } from './contact-views.js';
