@@ -139,11 +139,12 @@ export class Contacts1763900400000 implements MigrationInterface {
         created_at   timestamptz NOT NULL DEFAULT now()
       )`);
 
-    // The ledger is append-only; the one change allowed is erasing a row's evidence (PHI) on an erasure request.
+    // The ledger is append-only; the one change allowed is to a row's encrypted evidence: erased (NULL) on an
+    // erasure request, or re-encrypted under a new key by key rotation.
     await q.query(`
       CREATE FUNCTION consent_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.evidence IS NULL AND (OLD.id, OLD.contact_id, OLD.topic_id, OLD.status, OLD.method, OLD.source, OLD.import_id, OLD.actor_type, OLD.actor_id, OLD.occurred_at)
+        IF (OLD.id, OLD.contact_id, OLD.topic_id, OLD.status, OLD.method, OLD.source, OLD.import_id, OLD.actor_type, OLD.actor_id, OLD.occurred_at)
              IS NOT DISTINCT FROM (NEW.id, NEW.contact_id, NEW.topic_id, NEW.status, NEW.method, NEW.source, NEW.import_id, NEW.actor_type, NEW.actor_id, NEW.occurred_at) THEN
           RETURN NEW;
         END IF;

@@ -174,7 +174,7 @@ describe('admin screens', () => {
         await page.waitForURL(pathIs(`/admin/users/${id}`));
         await choose(page, /^Role/, 'Marketer');
         await page.getByRole('button', { name: 'Save' }).click();
-        await notification(page, 'User updated');
+        await notification(page, `${INVITED_NAME} updated`);
         await page.waitForURL(pathIs(`/admin/users/${id}/show`));
         await page.getByTestId('user-details').getByTestId('role-chip').filter({ hasText: 'Marketer' }).waitFor();
         expect((await t.app.get(UsersService).findById(id))?.role).toBe(Role.Marketer);
@@ -279,7 +279,9 @@ describe('admin screens', () => {
           .poll(async () => (await table.getByTestId('audit-action').allInnerTexts()).map((a) => a.trim()).sort())
           .toEqual(['api-key.created', 'api-key.revoked']);
         const exportLink = page.getByTestId('audit-export');
-        expect(await exportLink.getAttribute('href')).toBe(`/api/v1/audit-events/export.csv?filter=${encodeURIComponent(JSON.stringify({ action: 'api-key.' }))}`);
+        expect(await exportLink.getAttribute('href')).toBe(
+          `/api/v1/audit-events/export.csv?filter=${encodeURIComponent(JSON.stringify({ action: 'api-key.' }))}`,
+        );
         const [download] = await Promise.all([page.waitForEvent('download'), exportLink.click()]);
         expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
         const csv = await readFile(await download.path(), 'utf8');

@@ -65,7 +65,7 @@ describe('tamper-evident audit log', () => {
     expect(lines).toHaveLength(41);
     const exports = await audit.search({ action: 'audit.export' }, { offset: 0, limit: 10, order: 'DESC' });
     expect(exports.total).toBe(1);
-    expect(exports.data[0]!.actorType).toBe('user');
+    expect(exports.data[0].actorType).toBe('user');
   });
 
   it('verification names a row changed, removed or inserted behind the trigger', async () => {
@@ -101,5 +101,5 @@ describe('tamper-evident audit log', () => {
 /** The details of row 10 were {"i": n} for the n it was written with; find n from its subject id. */
 async function originalI(db: Awaited<ReturnType<typeof superuser>>, id: number): Promise<number> {
   const row = await db.query<{ subject_id: string }>('SELECT subject_id FROM audit_log WHERE id = $1', [id]);
-  return Number(row.rows[0]!.subject_id);
+  return Number(row.rows[0].subject_id);
 }

@@ -138,10 +138,10 @@ describe('contacts, consent and the preference center', () => {
     expect(res.body.results[2]!.errors).toEqual([{ field: 'birthDate', message: 'must be a date as YYYY-MM-DD or MM/DD/YYYY' }]);
     expect(res.body.results[4]!.errors).toEqual([{ field: 'contacts[4]', message: 'must be an object' }]);
     expect(res.body.results[6]!.errors).toEqual([{ field: 'identifiers', message: 'this mrn identifier already belongs to another contact' }]);
-    expect(res.body.summary).toEqual({ created: 2, updated: 1, skipped: 0, error: 4 });
+    expect(res.body.summary).toEqual({ created: 2, updated: 1, unchanged: 0, skipped: 0, error: 4 });
 
     const again = await marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', { contacts: [{ email: 'a1@example.org' }, { email: 'new@example.org' }], onExisting: 'skip' });
-    expect(again.body.summary).toEqual({ created: 1, updated: 0, skipped: 1, error: 0 });
+    expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 1, error: 0 });
 
     const a1 = res.body.results[0]!.id!;
     const merged = await officer.post<{ phi: Record<string, unknown> }>(`/api/v1/contacts/${a1}/reveal`);

@@ -50,7 +50,7 @@ describe('user administration and API keys', () => {
   it('changes roles, refuses to remove the last admin, disables, unlocks and resets MFA', async () => {
     const list = await admin.get<{ data: { id: string; email: string }[]; total: number }>(`/api/v1/users?filter=${encodeURIComponent('{"q":"nurse"}')}`);
     expect(list.body.total).toBe(1);
-    const nurseId = list.body.data[0]!.id;
+    const nurseId = list.body.data[0].id;
 
     expect((await admin.request('PATCH', `/api/v1/users/${nurseId}`, { role: 'analyst' })).body).toMatchObject({ role: 'analyst' });
     const last = await admin.request('PATCH', `/api/v1/users/${adminId}`, { role: 'marketer' });

@@ -21,10 +21,10 @@ export class ApiClient {
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
-      const [name, ...rest] = pair!.split('=');
+      const [name, ...rest] = pair.split('=');
       const value = rest.join('=');
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name!.trim());
-      else this.cookies.set(name!.trim(), value);
+      if (!value || /expires=Thu, 01 Jan 1970/i.test(cookie)) this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
     }
     const text = await res.text();
     let parsed: unknown = text;

@@ -66,8 +66,8 @@ export function AccountPage() {
             {recoveryCodesLeft !== undefined && identity.mfaEnrolled ? (
               recoveryCodesLeft <= FEW_RECOVERY_CODES ? (
                 <Alert severity="warning">
-                  Only {recoveryCodesLeft} recovery code{recoveryCodesLeft === 1 ? '' : 's'} left. Ask an administrator to
-                  reset your two-factor authentication to get new ones.
+                  Only {recoveryCodesLeft} recovery code{recoveryCodesLeft === 1 ? '' : 's'} left. Ask an administrator to reset your two-factor authentication
+                  to get new ones.
                 </Alert>
               ) : (
                 <Typography>Recovery codes left: {recoveryCodesLeft}</Typography>
@@ -77,7 +77,7 @@ export function AccountPage() {
               Permissions
             </Typography>
             <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 1 }}>
-              {(permissions ?? []).map(permission => (
+              {(permissions ?? []).map((permission) => (
                 <Chip key={permission} label={permission} size="small" />
               ))}
             </Stack>

@@ -1,5 +1,5 @@
 import { Alert, Button, Stack, TextField } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 
 import { errorMessage, useHipaaAuth } from '../auth/useHipaaAuth';
 import { fieldError } from '../providers/httpClient';
@@ -29,11 +29,11 @@ export function ChangePasswordForm({ currentLabel = 'Current password', submitLa
   const [submitting, setSubmitting] = useState(false);
 
   const set = (field: Field) => (event: { target: { value: string } }) => {
-    setValues(current => ({ ...current, [field]: event.target.value }));
-    setErrors(current => ({ ...current, [field]: undefined }));
+    setValues((current) => ({ ...current, [field]: event.target.value }));
+    setErrors((current) => ({ ...current, [field]: undefined }));
   };
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     setFormError(undefined);
     const problems: Partial<Record<Field, string>> = {};
@@ -58,7 +58,7 @@ export function ChangePasswordForm({ currentLabel = 'Current password', submitLa
   };
 
   return (
-    <form onSubmit={event => void submit(event)} aria-label="Change password" noValidate data-testid="change-password-form">
+    <form onSubmit={(event) => void submit(event)} aria-label="Change password" noValidate data-testid="change-password-form">
       <Stack spacing={2} sx={{ maxWidth: 420 }}>
         {formError && (
           <Alert severity="error" role="alert" data-testid="change-password-error">

@@ -26,10 +26,7 @@ export function ChoosePasswordPage({ onDone }: ChoosePasswordPageProps) {
   };
 
   return (
-    <Box
-      component="main"
-      sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}
-    >
+    <Box component="main" sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
       <Card sx={{ width: '100%', maxWidth: 460 }} data-testid="choose-password">
         <CardContent sx={{ p: 4 }}>
           <Stack spacing={3}>

@@ -11,7 +11,6 @@ const MESSAGES: Readonly<Partial<Record<string, string>>> = {
   'resources.api-keys.name': 'API key |||| API keys',
   'resources.audit-events.name': 'Audit event |||| Audit log',
   'resources.key-rotations.name': 'Key rotation |||| Encryption keys',
-  'resources.users.notifications.updated': 'User updated',
 };
 
 function pluralForm(message: string, count: unknown): string {

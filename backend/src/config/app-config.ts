@@ -46,7 +46,7 @@ const transportMap = z
         ctx.addIssue({ code: 'custom', message: `expected domain=host:port entries separated by commas, bad entry "${entry}"` });
         return z.NEVER;
       }
-      routes.push({ domain: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]) });
+      routes.push({ domain: match[1].toLowerCase(), host: match[2].replace(/^\[|\]$/g, ''), port: Number(match[3]) });
     }
     return routes;
   });
@@ -117,7 +117,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError naming every bad variable (never echoing a secret). */
 export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
-  const input: Record<string, string> = {};
+  const input: Partial<Record<string, string>> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') input[key] = value;
   }

@@ -81,9 +81,9 @@ export function ApiKeyCreate() {
           <SelectArrayInput
             source="scopes"
             label="Scopes"
-            choices={API_KEY_SCOPES.map(scope => ({ ...scope }))}
+            choices={[...API_KEY_SCOPES]}
             validate={required('Choose at least one scope')}
-            helperText="What the key may do. Keys never manage users, keys or the audit log."
+            helperText="Only what the integration needs. Keys never manage users, keys or the audit log."
             fullWidth
           />
           <SelectInput source="expiry" label="Expires" choices={EXPIRY_CHOICES} validate={required()} helperText={false} fullWidth />
@@ -106,8 +106,8 @@ export function ApiKeyCreate() {
           title="API key created"
           description={
             <>
-              Give this key to <strong>{created.name}</strong>. Integrations send it in the <code>x-api-key</code> header
-              (or as <code>Authorization: Bearer</code>).
+              Give this key to <strong>{created.name}</strong>. Integrations send it in the <code>x-api-key</code> header (or as{' '}
+              <code>Authorization: Bearer</code>).
             </>
           }
           secretLabel="API key"

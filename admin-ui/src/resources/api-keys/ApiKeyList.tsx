@@ -1,5 +1,5 @@
 import VpnKey from '@mui/icons-material/VpnKey';
-import { Box, Typography } from '@mui/material';
+import { Box, Stack, Typography } from '@mui/material';
 import { CanAccess, CreateButton, DataTable, List, ReferenceField, TextField, TopToolbar } from 'react-admin';
 
 import { DateTimeField } from '../../components/DateTimeField';
@@ -18,22 +18,17 @@ function ApiKeyListActions() {
 
 function NoApiKeys() {
   return (
-    <EmptyState
-      icon={<VpnKey className="empty-icon" />}
-      title="No API keys yet"
-      action={<CreateButton label="New API key" variant="contained" />}
-    >
-      API keys let other systems call HIPAA Mail on their own behalf, with only the permissions you
-      give them. Each key is shown once, when it is created.
+    <EmptyState icon={<VpnKey className="empty-icon" />} title="No API keys yet" action={<CreateButton label="New API key" variant="contained" />}>
+      API keys let other systems call HIPAA Mail on their own behalf, with only the permissions you give them. Each key is shown once, when it is created.
     </EmptyState>
   );
 }
 
 function CreatedBy() {
   return (
-    <CanAccess resource="users" action="show" accessDenied={<Typography variant="body2">—</Typography>}>
+    <CanAccess resource="users" action="show" accessDenied="—">
       <ReferenceField source="createdBy" reference="users" link="show" empty="—">
-        <TextField source="displayName" />
+        <TextField source="displayName" variant="caption" />
       </ReferenceField>
     </CanAccess>
   );
@@ -44,24 +39,35 @@ export function ApiKeyList() {
   return (
     <List title="API keys" actions={<ApiKeyListActions />} exporter={false} pagination={false} perPage={500} empty={<NoApiKeys />}>
       <DataTable<ApiKeyRecord> rowClick={false} bulkActionButtons={false} data-testid="api-keys-table">
-        <DataTable.Col source="name" label="Name" disableSort />
         <DataTable.Col<ApiKeyRecord>
-          source="prefix"
-          label="Key"
+          source="name"
+          label="Name"
           disableSort
-          render={apiKey => (
-            <Box component="code" title="The first characters of the key, to recognise it" sx={{ fontSize: '0.85rem' }}>
-              {apiKey.prefix}…
-            </Box>
+          render={(apiKey) => (
+            <Stack>
+              <Typography variant="body2" sx={{ fontWeight: 500 }}>
+                {apiKey.name}
+              </Typography>
+              <Box
+                component="code"
+                title="The first characters of the key, to recognise it"
+                sx={{ fontSize: '0.8rem', color: 'text.secondary' }}
+                data-testid="api-key-prefix"
+              >
+                {apiKey.prefix}…
+              </Box>
+            </Stack>
           )}
         />
-        <DataTable.Col<ApiKeyRecord> source="scopes" label="Scopes" disableSort render={apiKey => <ScopeChips scopes={apiKey.scopes} />} />
-        <DataTable.Col<ApiKeyRecord> source="status" label="Status" disableSort render={apiKey => <ApiKeyStatusChip status={apiKey.status} />} />
-        <DataTable.Col source="createdBy" label="Created by" disableSort>
-          <CreatedBy />
-        </DataTable.Col>
+        <DataTable.Col<ApiKeyRecord> source="scopes" label="Scopes" disableSort render={(apiKey) => <ScopeChips scopes={apiKey.scopes} />} />
+        <DataTable.Col<ApiKeyRecord> source="status" label="Status" disableSort render={(apiKey) => <ApiKeyStatusChip status={apiKey.status} />} />
         <DataTable.Col source="createdAt" label="Created" disableSort>
-          <DateTimeField source="createdAt" />
+          <Stack>
+            <DateTimeField source="createdAt" />
+            <Typography variant="caption" color="text.secondary" component="span">
+              by <CreatedBy />
+            </Typography>
+          </Stack>
         </DataTable.Col>
         <DataTable.Col source="expiresAt" label="Expires" disableSort>
           <DateTimeField source="expiresAt" emptyText="Never" />

@@ -16,18 +16,10 @@ const OUTCOME_LABELS: Readonly<Record<AuditOutcome, string>> = {
   denied: 'Denied',
 };
 
-export const OUTCOME_CHOICES = (Object.keys(OUTCOME_LABELS) as AuditOutcome[]).map(id => ({ id, name: OUTCOME_LABELS[id] }));
+export const OUTCOME_CHOICES = (Object.keys(OUTCOME_LABELS) as AuditOutcome[]).map((id) => ({ id, name: OUTCOME_LABELS[id] }));
 
 export function OutcomeChip({ outcome }: { outcome: AuditOutcome }) {
-  return (
-    <Chip
-      size="small"
-      variant="outlined"
-      label={OUTCOME_LABELS[outcome]}
-      color={OUTCOME_COLORS[outcome]}
-      data-testid="outcome-chip"
-    />
-  );
+  return <Chip size="small" variant="outlined" label={OUTCOME_LABELS[outcome]} color={OUTCOME_COLORS[outcome]} data-testid="outcome-chip" />;
 }
 
 /** The action's code (what the filter matches) with what it means underneath. */

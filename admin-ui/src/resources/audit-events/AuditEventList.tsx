@@ -1,13 +1,5 @@
 import { Box, Typography } from '@mui/material';
-import {
-  DataTable,
-  DateTimeInput,
-  FilterButton,
-  List,
-  SelectInput,
-  TextInput,
-  TopToolbar,
-} from 'react-admin';
+import { DataTable, DateTimeInput, FilterButton, List, SelectInput, TextInput, TopToolbar } from 'react-admin';
 
 import { DateTimeField } from '../../components/DateTimeField';
 import type { AuditEventRecord } from '../../providers/dataProvider';
@@ -24,15 +16,7 @@ const toIso = (value: string | null | undefined): string | undefined => {
 };
 
 const filters = [
-  <TextInput
-    key="action"
-    source="action"
-    label="Action starts with"
-    placeholder="e.g. user. or api-key.created"
-    helperText={false}
-    alwaysOn
-    resettable
-  />,
+  <TextInput key="action" source="action" label="Action starts with" placeholder="e.g. user. or api-key.created" helperText={false} alwaysOn resettable />,
   <SelectInput key="outcome" source="outcome" label="Outcome" choices={OUTCOME_CHOICES} alwaysOn emptyText="Any outcome" />,
   <DateTimeInput key="from" source="from" label="From" parse={toIso} alwaysOn />,
   <DateTimeInput key="to" source="to" label="Until" parse={toIso} alwaysOn />,
@@ -91,15 +75,15 @@ export function AuditEventList() {
           <DataTable.Col source="occurredAt" label="When" disableSort>
             <DateTimeField source="occurredAt" seconds />
           </DataTable.Col>
-          <DataTable.Col<AuditEventRecord> source="action" label="Action" disableSort render={event => <AuditActionText action={event.action} />} />
-          <DataTable.Col<AuditEventRecord> source="actorId" label="Actor" disableSort render={event => <AuditActor event={event} />} />
-          <DataTable.Col<AuditEventRecord> source="subjectId" label="Subject" disableSort render={event => <AuditSubject event={event} />} />
-          <DataTable.Col<AuditEventRecord> source="outcome" label="Outcome" disableSort render={event => <OutcomeChip outcome={event.outcome} />} />
+          <DataTable.Col<AuditEventRecord> source="action" label="Action" disableSort render={(event) => <AuditActionText action={event.action} />} />
+          <DataTable.Col<AuditEventRecord> source="actorId" label="Actor" disableSort render={(event) => <AuditActor event={event} />} />
+          <DataTable.Col<AuditEventRecord> source="subjectId" label="Subject" disableSort render={(event) => <AuditSubject event={event} />} />
+          <DataTable.Col<AuditEventRecord> source="outcome" label="Outcome" disableSort render={(event) => <OutcomeChip outcome={event.outcome} />} />
           <DataTable.Col<AuditEventRecord>
             source="ip"
             label="IP address"
             disableSort
-            render={event => (
+            render={(event) => (
               <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
                 {event.ip ?? '—'}
               </Typography>

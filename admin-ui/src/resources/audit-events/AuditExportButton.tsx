@@ -13,14 +13,7 @@ export function AuditExportButton() {
   const { canAccess } = useCanAccess({ resource: 'audit-events', action: 'export' });
   if (!canAccess) return null;
   return (
-    <Button
-      size="small"
-      startIcon={<Download />}
-      href={auditExportUrl(filterValues)}
-      download
-      disabled={total === 0}
-      data-testid="audit-export"
-    >
+    <Button size="small" startIcon={<Download />} href={auditExportUrl(filterValues)} download disabled={total === 0} data-testid="audit-export">
       Export CSV
     </Button>
   );

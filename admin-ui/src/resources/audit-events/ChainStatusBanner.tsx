@@ -1,21 +1,29 @@
 import Refresh from '@mui/icons-material/Refresh';
 import { Alert, AlertTitle, Box, Button, CircularProgress, List, ListItem, ListItemText, Typography } from '@mui/material';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useDataProvider, useRefresh } from 'react-admin';
 
 import { countOf, formatDateTime } from '../../components/format';
 import type { ChainVerification, HipaaDataProvider } from '../../providers/dataProvider';
 
-type State =
-  | { kind: 'checking'; previous?: ChainVerification }
-  | { kind: 'done'; result: ChainVerification }
-  | { kind: 'error'; message: string };
+type State = { kind: 'checking'; previous?: ChainVerification } | { kind: 'done'; result: ChainVerification } | { kind: 'error'; message: string };
 
 /** The first problems are enough to start an investigation; the rest are in the same region. */
 const MAX_PROBLEMS_SHOWN = 20;
 
 function isVerification(data: Partial<ChainVerification>): data is ChainVerification {
   return typeof data.valid === 'boolean' && typeof data.rowsChecked === 'number';
+}
+
+/** Asks the server to walk the chain; answers the state to show. */
+async function verification(dataProvider: HipaaDataProvider, signal: AbortSignal): Promise<State> {
+  try {
+    const { data } = await dataProvider.verifyAuditChain({ signal });
+    if (!isVerification(data)) return { kind: 'error', message: 'You are not allowed to verify the audit log.' };
+    return { kind: 'done', result: data };
+  } catch (error) {
+    return { kind: 'error', message: error instanceof Error ? error.message : 'The check could not run.' };
+  }
 }
 
 /**
@@ -29,27 +37,6 @@ export function ChainStatusBanner() {
   const [state, setState] = useState<State>({ kind: 'checking' });
   const controller = useRef<AbortController | undefined>(undefined);
 
-  /** Runs the check; the state changes only once the server has answered. */
-  const check = useCallback(
-    async (signal: AbortSignal): Promise<boolean> => {
-      try {
-        const { data } = await dataProvider.verifyAuditChain({ signal });
-        if (signal.aborted) return false;
-        if (!isVerification(data)) {
-          setState({ kind: 'error', message: 'You are not allowed to verify the audit log.' });
-          return false;
-        }
-        setState({ kind: 'done', result: data });
-        return true;
-      } catch (error) {
-        if (signal.aborted) return false;
-        setState({ kind: 'error', message: error instanceof Error ? error.message : 'The check could not run.' });
-        return false;
-      }
-    },
-    [dataProvider],
-  );
-
   const restart = () => {
     controller.current?.abort();
     const current = new AbortController();
@@ -57,16 +44,23 @@ export function ChainStatusBanner() {
     return current.signal;
   };
 
-  // On opening the page: the initial state is already "checking".
+  // On opening the page (the initial state is already "checking").
   useEffect(() => {
-    void check(restart());
+    const signal = restart();
+    void verification(dataProvider, signal).then((next) => {
+      if (!signal.aborted) setState(next);
+    });
     return () => controller.current?.abort();
-  }, [check]);
+  }, [dataProvider]);
 
   const verifyNow = async () => {
-    setState(previous => ({ kind: 'checking', previous: previous.kind === 'done' ? previous.result : undefined }));
+    setState((previous) => ({ kind: 'checking', previous: previous.kind === 'done' ? previous.result : undefined }));
+    const signal = restart();
+    const next = await verification(dataProvider, signal);
+    if (signal.aborted) return;
+    setState(next);
     // The check itself is audited: show its entry in the list.
-    if (await check(restart())) refresh();
+    if (next.kind === 'done') refresh();
   };
 
   const verifyButton = (
@@ -114,23 +108,20 @@ export function ChainStatusBanner() {
   return (
     <Alert severity="error" action={verifyButton} data-testid="chain-status" data-state="invalid" sx={{ mt: 2 }}>
       <AlertTitle>
-        Chain verification failed: {countOf(result.problems.length, 'problem', 'problems')} in{' '}
-        {countOf(result.rowsChecked, 'entry', 'entries')}
+        Chain verification failed: {countOf(result.problems.length, 'problem', 'problems')} in {countOf(result.rowsChecked, 'entry', 'entries')}
       </AlertTitle>
       <Typography variant="body2">
         The audit log may have been tampered with. Export it now and escalate to your security officer. Checked {checkedAt}.
       </Typography>
       <Box component="div" data-testid="chain-problems">
         <List dense disablePadding>
-          {result.problems.slice(0, MAX_PROBLEMS_SHOWN).map(problem => (
+          {result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => (
             <ListItem key={`${problem.id}:${problem.kind}`} disableGutters>
               <ListItemText primary={`Entry #${problem.id} — ${problem.kind}`} secondary={problem.message} />
             </ListItem>
           ))}
         </List>
-        {result.problems.length > MAX_PROBLEMS_SHOWN && (
-          <Typography variant="caption">…and {result.problems.length - MAX_PROBLEMS_SHOWN} more.</Typography>
-        )}
+        {result.problems.length > MAX_PROBLEMS_SHOWN && <Typography variant="caption">…and {result.problems.length - MAX_PROBLEMS_SHOWN} more.</Typography>}
       </Box>
     </Alert>
   );

@@ -25,8 +25,7 @@ import { PURPOSES, purposeName, RotationProgress, RotationStatusChip } from './K
 /** While a rotation runs, its progress is polled at this pace. */
 const POLL_MS = 2_000;
 
-const isRunning = (rotations: readonly KeyRotationRecord[] | undefined): boolean =>
-  rotations?.some(rotation => rotation.status === 'running') ?? false;
+const isRunning = (rotations: readonly KeyRotationRecord[] | undefined): boolean => rotations?.some((rotation) => rotation.status === 'running') ?? false;
 
 function useRotations() {
   return useGetList<KeyRotationRecord>(
@@ -34,7 +33,7 @@ function useRotations() {
     { pagination: { page: 1, perPage: 50 }, sort: { field: 'id', order: 'DESC' } },
     {
       // Poll only while something is running; a finished list stays still.
-      refetchInterval: query => (isRunning((query.state.data as { data?: KeyRotationRecord[] } | undefined)?.data) ? POLL_MS : false),
+      refetchInterval: (query) => (isRunning((query.state.data as { data?: KeyRotationRecord[] } | undefined)?.data) ? POLL_MS : false),
     },
   );
 }
@@ -47,7 +46,7 @@ function RotateButton({ purpose, running }: { purpose: KeyPurpose; running: bool
   const name = purposeName(purpose);
 
   const rotate = () =>
-    new Promise<void>(resolve => {
+    new Promise<void>((resolve) => {
       void create(
         'key-rotations',
         { data: { purpose } },
@@ -56,7 +55,7 @@ function RotateButton({ purpose, running }: { purpose: KeyPurpose; running: bool
             notify(`${name} rotated: re-encryption started`, { type: 'success' });
             resolve();
           },
-          onError: error => {
+          onError: (error) => {
             notify(error instanceof Error ? error.message : 'The rotation could not start.', { type: 'error' });
             resolve();
           },
@@ -74,8 +73,8 @@ function RotateButton({ purpose, running }: { purpose: KeyPurpose; running: bool
       content={
         <Stack spacing={1}>
           <Typography variant="body2">
-            A new key is created and used for every new write at once. Existing values are re-encrypted
-            with it in the background; the platform stays available throughout.
+            A new key is created and used for every new write at once. Existing values are re-encrypted with it in the background; the platform stays available
+            throughout.
           </Typography>
           <Typography variant="body2">The previous key is kept until nothing depends on it.</Typography>
         </Stack>
@@ -88,7 +87,7 @@ function RotateButton({ purpose, running }: { purpose: KeyPurpose; running: bool
 }
 
 function PurposeCard({ purpose, rotations }: { purpose: (typeof PURPOSES)[number]; rotations: readonly KeyRotationRecord[] }) {
-  const latest = rotations.find(rotation => rotation.purpose === purpose.id);
+  const latest = rotations.find((rotation) => rotation.purpose === purpose.id);
   const running = latest?.status === 'running';
   return (
     <Card sx={{ flex: '1 1 320px' }} data-testid={`key-card-${purpose.id}`}>
@@ -153,7 +152,7 @@ function RotationHistory({ rotations }: { rotations: readonly KeyRotationRecord[
               </TableCell>
             </TableRow>
           )}
-          {rotations.map(rotation => (
+          {rotations.map((rotation) => (
             <TableRow key={rotation.id} data-testid="rotation-row" data-purpose={rotation.purpose} data-status={rotation.status}>
               <TableCell>{purposeName(rotation.purpose)}</TableCell>
               <TableCell>#{rotation.toKeyId}</TableCell>
@@ -198,7 +197,7 @@ export function EncryptionKeysPage() {
       ) : (
         <Stack spacing={3}>
           <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 2 }}>
-            {PURPOSES.map(purpose => (
+            {PURPOSES.map((purpose) => (
               <PurposeCard key={purpose.id} purpose={purpose} rotations={rotations} />
             ))}
           </Box>

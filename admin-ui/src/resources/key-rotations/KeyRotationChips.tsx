@@ -16,7 +16,7 @@ export const PURPOSES: ReadonlyArray<{ id: KeyPurpose; name: string; description
   },
 ];
 
-export const purposeName = (purpose: KeyPurpose): string => PURPOSES.find(p => p.id === purpose)?.name ?? purpose;
+export const purposeName = (purpose: KeyPurpose): string => PURPOSES.find((p) => p.id === purpose)?.name ?? purpose;
 
 const STATUS: Readonly<Record<KeyRotationRecord['status'], { label: string; color: 'info' | 'success' | 'error' }>> = {
   running: { label: 'Running', color: 'info' },
@@ -26,7 +26,9 @@ const STATUS: Readonly<Record<KeyRotationRecord['status'], { label: string; colo
 
 export function RotationStatusChip({ status }: { status: KeyRotationRecord['status'] }) {
   const { label, color } = STATUS[status];
-  return <Chip size="small" label={label} color={color} variant={status === 'running' ? 'filled' : 'outlined'} data-testid="rotation-status" data-status={status} />;
+  return (
+    <Chip size="small" label={label} color={color} variant={status === 'running' ? 'filled' : 'outlined'} data-testid="rotation-status" data-status={status} />
+  );
 }
 
 /** How far the background re-encryption has got: rows done out of rows to re-encrypt. */

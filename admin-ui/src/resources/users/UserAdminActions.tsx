@@ -5,15 +5,7 @@ import PhonelinkErase from '@mui/icons-material/PhonelinkErase';
 import PlayCircleOutline from '@mui/icons-material/PlayCircleOutline';
 import { Button } from '@mui/material';
 import { useState } from 'react';
-import {
-  useCanAccess,
-  useDataProvider,
-  useGetIdentity,
-  useNotify,
-  useRecordContext,
-  useRefresh,
-  useUpdate,
-} from 'react-admin';
+import { useCanAccess, useDataProvider, useGetIdentity, useNotify, useRecordContext, useRefresh, useUpdate } from 'react-admin';
 
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { countOf } from '../../components/format';
@@ -58,7 +50,7 @@ export function UserAdminActions() {
   const name = user.displayName;
 
   const setDisabled = (disabled: boolean) =>
-    new Promise<void>(resolve => {
+    new Promise<void>((resolve) => {
       void update(
         'users',
         { id: user.id, data: { disabled }, previousData: user },
@@ -68,7 +60,7 @@ export function UserAdminActions() {
             notify(disabled ? `${name} is disabled and signed out` : `${name} can sign in again`, { type: 'success' });
             resolve();
           },
-          onError: error => {
+          onError: (error) => {
             notify(errorText(error), { type: 'error' });
             resolve();
           },
@@ -79,11 +71,7 @@ export function UserAdminActions() {
   return (
     <>
       {user.locked && (
-        <Button
-          size="small"
-          startIcon={<LockOpen />}
-          onClick={() => void run(user, 'unlock', () => `${name} is unlocked`)}
-        >
+        <Button size="small" startIcon={<LockOpen />} onClick={() => void run(user, 'unlock', () => `${name} is unlocked`)}>
           Unlock
         </Button>
       )}
@@ -94,9 +82,7 @@ export function UserAdminActions() {
           title={`Sign ${name} out of every session?`}
           content="Every browser where they are signed in is signed out at once. They can sign in again."
           confirmLabel="Sign out"
-          onConfirm={() =>
-            run(user, 'revoke-sessions', result => `${countOf(result.revoked ?? 0, 'session', 'sessions')} ended`)
-          }
+          onConfirm={() => run(user, 'revoke-sessions', (result) => `${countOf(result.revoked ?? 0, 'session', 'sessions')} ended`)}
         />
       )}
       {!self && user.mfaEnrolled && (

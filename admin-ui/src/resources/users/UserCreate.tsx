@@ -35,9 +35,8 @@ export function UserCreate() {
       >
         <SimpleForm sx={{ maxWidth: 640 }}>
           <Alert severity="info" sx={{ mb: 2 }}>
-            The new user gets a temporary password, shown once after you invite them. Give it to them
-            through a separate channel; they choose their own password and set up two-factor
-            authentication at their first sign-in.
+            The new user gets a temporary password, shown once after you invite them. Give it to them through a separate channel; they choose their own password
+            and set up two-factor authentication at their first sign-in.
           </Alert>
           <UserInputs invite />
         </SimpleForm>
@@ -55,8 +54,8 @@ export function UserCreate() {
           secret={invited.temporaryPassword}
           warning={
             <>
-              This password is shown only once. It must be changed at first sign-in, and two-factor
-              authentication must be set up (MFA enrolled) before the account can be used.
+              This password is shown only once. It must be changed at first sign-in, and two-factor authentication must be set up (MFA enrolled) before the
+              account can be used.
             </>
           }
           onClose={close}

@@ -1,5 +1,5 @@
 import { Alert } from '@mui/material';
-import { Edit, SaveButton, SimpleForm, Toolbar, useRecordContext } from 'react-admin';
+import { Edit, SaveButton, SimpleForm, Toolbar, useNotify, useRecordContext, useRedirect } from 'react-admin';
 
 import type { UserRecord } from '../../providers/dataProvider';
 import { UserInputs } from './UserInputs';
@@ -23,8 +23,19 @@ function UserEditToolbar() {
  * administrator, is reported before the page moves on.
  */
 export function UserEdit() {
+  const notify = useNotify();
+  const redirect = useRedirect();
   return (
-    <Edit mutationMode="pessimistic" redirect="show" title={<UserTitle />}>
+    <Edit<UserRecord>
+      mutationMode="pessimistic"
+      title={<UserTitle />}
+      mutationOptions={{
+        onSuccess: (user: UserRecord) => {
+          notify(`${user.displayName} updated`, { type: 'success' });
+          redirect('show', 'users', user.id);
+        },
+      }}
+    >
       <SimpleForm toolbar={<UserEditToolbar />} sx={{ maxWidth: 640 }}>
         <Alert severity="info" sx={{ mb: 2 }}>
           A role change applies at the user’s next request; their sessions stay open.

@@ -20,23 +20,9 @@ export function UserInputs({ invite }: { invite?: boolean }) {
           fullWidth
         />
       ) : (
-        <TextInput
-          source="email"
-          label="E-mail address"
-          readOnly
-          helperText="The sign-in address cannot be changed"
-          sx={{ maxWidth: 480 }}
-          fullWidth
-        />
+        <TextInput source="email" label="E-mail address" readOnly helperText="The sign-in address cannot be changed" sx={{ maxWidth: 480 }} fullWidth />
       )}
-      <TextInput
-        source="displayName"
-        label="Full name"
-        validate={[required(), maxLength(120)]}
-        autoComplete="off"
-        sx={{ maxWidth: 480 }}
-        fullWidth
-      />
+      <TextInput source="displayName" label="Full name" validate={[required(), maxLength(120)]} autoComplete="off" sx={{ maxWidth: 480 }} fullWidth />
       <FormDataConsumer<{ role?: string }>>
         {({ formData }) => (
           <SelectInput

@@ -24,20 +24,13 @@ function UserListActions() {
 /** The backend lists users oldest first and sorts by nothing else, so columns are not sortable. */
 export function UserList() {
   return (
-    <List
-      filters={filters}
-      actions={<UserListActions />}
-      exporter={false}
-      sort={{ field: 'createdAt', order: 'ASC' }}
-      perPage={25}
-      title="Users"
-    >
+    <List filters={filters} actions={<UserListActions />} exporter={false} sort={{ field: 'createdAt', order: 'ASC' }} perPage={25} title="Users">
       <DataTable<UserRecord> rowClick="show" bulkActionButtons={false} data-testid="users-table">
         <DataTable.Col<UserRecord>
           source="displayName"
           label="Name"
           disableSort
-          render={user => (
+          render={(user) => (
             <Stack>
               <Typography variant="body2" sx={{ fontWeight: 500 }}>
                 {user.displayName}
@@ -48,8 +41,8 @@ export function UserList() {
             </Stack>
           )}
         />
-        <DataTable.Col<UserRecord> source="role" label="Role" disableSort render={user => <RoleChip role={user.role} />} />
-        <DataTable.Col<UserRecord> label="Status" disableSort render={user => <UserStatusChips user={user} />} />
+        <DataTable.Col<UserRecord> source="role" label="Role" disableSort render={(user) => <RoleChip role={user.role} />} />
+        <DataTable.Col<UserRecord> label="Status" disableSort render={(user) => <UserStatusChips user={user} />} />
         <DataTable.Col source="lastLoginAt" label="Last sign-in" disableSort>
           <DateTimeField source="lastLoginAt" emptyText="Never" />
         </DataTable.Col>

@@ -11,6 +11,7 @@ import {
   TextField,
   TopToolbar,
   useRecordContext,
+  WithRecord,
 } from 'react-admin';
 
 import { DateTimeField } from '../../components/DateTimeField';
@@ -42,21 +43,25 @@ const grid = {
 function UserDetails() {
   return (
     <Box sx={{ p: 2 }} data-testid="user-details">
-      <Typography variant="h6" component="h2" gutterBottom>
-        <FunctionField<UserRecord> render={user => user.displayName} />
-      </Typography>
+      <WithRecord<UserRecord>
+        render={(user) => (
+          <Typography variant="h6" component="h2" gutterBottom>
+            {user.displayName}
+          </Typography>
+        )}
+      />
       <Box sx={grid}>
         <Labeled label="E-mail address">
           <TextField source="email" />
         </Labeled>
         <Labeled label="Role">
-          <FunctionField<UserRecord> render={user => <RoleChip role={user.role} />} />
+          <FunctionField<UserRecord> render={(user) => <RoleChip role={user.role} />} />
         </Labeled>
         <Labeled label="Status">
-          <FunctionField<UserRecord> render={user => <UserStatusChips user={user} />} />
+          <FunctionField<UserRecord> render={(user) => <UserStatusChips user={user} />} />
         </Labeled>
         <Labeled label="Two-factor authentication">
-          <FunctionField<UserRecord> render={user => (user.mfaEnrolled ? 'Set up' : 'Not set up yet')} />
+          <FunctionField<UserRecord> render={(user) => (user.mfaEnrolled ? 'Set up' : 'Not set up yet')} />
         </Labeled>
         <Labeled label="Last sign-in">
           <DateTimeField source="lastLoginAt" emptyText="Never" />
@@ -65,7 +70,7 @@ function UserDetails() {
           <DateTimeField source="createdAt" />
         </Labeled>
         <FunctionField<UserRecord>
-          render={user =>
+          render={(user) =>
             user.locked ? (
               <Labeled label="Locked until">
                 <DateTimeField source="lockedUntil" />
@@ -99,8 +104,8 @@ function UserActivity() {
             <DataTable.Col source="occurredAt" label="When" disableSort>
               <DateTimeField source="occurredAt" seconds />
             </DataTable.Col>
-            <DataTable.Col<AuditEventRecord> source="action" label="Action" disableSort render={event => <AuditActionText action={event.action} />} />
-            <DataTable.Col<AuditEventRecord> source="outcome" label="Outcome" disableSort render={event => <OutcomeChip outcome={event.outcome} />} />
+            <DataTable.Col<AuditEventRecord> source="action" label="Action" disableSort render={(event) => <AuditActionText action={event.action} />} />
+            <DataTable.Col<AuditEventRecord> source="outcome" label="Outcome" disableSort render={(event) => <OutcomeChip outcome={event.outcome} />} />
           </DataTable>
         </ReferenceManyField>
       </Box>

@@ -10,9 +10,14 @@ export interface RoleChoice {
 
 export const ROLES: readonly RoleChoice[] = [
   { id: 'admin', name: 'Administrator', description: 'Everything, including users, API keys and encryption keys', color: 'primary' },
-  { id: 'compliance_officer', name: 'Compliance officer', description: 'Reads users and API keys, reads and exports the audit log', color: 'secondary' },
-  { id: 'marketer', name: 'Marketer', description: 'Campaigns and journeys', color: 'info' },
-  { id: 'analyst', name: 'Analyst', description: 'Dashboards and reports', color: 'default' },
+  {
+    id: 'compliance_officer',
+    name: 'Compliance officer',
+    description: 'Audit log and its export, contacts with PHI, erasure; reads users and API keys',
+    color: 'secondary',
+  },
+  { id: 'marketer', name: 'Marketer', description: 'Contacts, consent, topics, suppressions and imports, without PHI values', color: 'info' },
+  { id: 'analyst', name: 'Analyst', description: 'The dashboard and aggregate figures only', color: 'default' },
 ];
 
 export function roleChoice(role: string): RoleChoice | undefined {

@@ -224,7 +224,10 @@ function createSmtpServer({ tls, maxMessageBytes, logger, store, onStored }: Smt
       }
       readMessage(stream)
         .then(async (raw) => {
-          if (!raw) return callback(smtpError(552, 'Message exceeds the maximum size'));
+          if (!raw) {
+            callback(smtpError(552, 'Message exceeds the maximum size'));
+            return;
+          }
           const meta = await store.save({
             raw,
             envelope: envelopeOf(session),

@@ -37,7 +37,7 @@ describe('audit hash chain', () => {
 
   it('names a changed row', () => {
     const rows = makeChain(5);
-    rows[2]!.action = 'auth.logout';
+    rows[2].action = 'auth.logout';
     expect(verifyChain(rows)).toEqual([{ id: 3, kind: 'changed', message: 'row 3 was changed after it was written' }]);
   });
 
@@ -49,7 +49,7 @@ describe('audit hash chain', () => {
 
   it('detects an inserted row even when its own hash is consistent', () => {
     const rows = makeChain(4);
-    const forged = { ...rows[1]!, id: 99, action: 'phi.export', prevHash: rows[1]!.hash };
+    const forged = { ...rows[1], id: 99, action: 'phi.export', prevHash: rows[1].hash };
     forged.hash = chainHash(forged.prevHash, forged);
     rows.splice(2, 0, forged);
     expect(verifyChain(rows).map((p) => [p.id, p.kind])).toEqual([[3, 'broken_link']]);

@@ -34,6 +34,7 @@ export class AuditController {
   @Get('export.csv')
   async export(@Query() query: ListQueryDto, @Auth() auth: AuthContext, @Res() res: Response) {
     const filter = parseFilter(AuditFilterDto, query.filter);
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the DTO's own fields, as a plain object, are what the audit entry records
     await this.audit.record({ actor: actorOf(auth), action: 'audit.export', details: { filter: { ...filter } } });
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="audit-log-${new Date().toISOString().slice(0, 10)}.csv"`);
@@ -59,8 +60,8 @@ export class AuditController {
   }
 }
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
   let text = String(value);
   // Spreadsheet formula injection: a cell must not start with = + - @.
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;

@@ -52,7 +52,7 @@ export class AuditService {
     const write = async (tx: EntityManager) => {
       // One writer at a time extends the chain; the lock is released at commit.
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const [head] = await tx.query<{ id: string; hash: Buffer }[]>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+      const [head] = await tx.query<[{ id: string; hash: Buffer }?]>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
       const [{ id }] = await tx.query<[{ id: string }]>(`SELECT nextval('audit_log_id_seq')::bigint AS id`);
       const row = {
         id: Number(id),
@@ -105,7 +105,7 @@ export class AuditService {
       const rows = await this.filtered(filter).andWhere('e.id > :after', { after }).orderBy('e.id', 'ASC').limit(VERIFY_BATCH).getMany();
       for (const row of rows) yield toView(row);
       if (rows.length < VERIFY_BATCH) return;
-      after = rows[rows.length - 1]!.id;
+      after = rows[rows.length - 1].id;
     }
   }
 
@@ -120,7 +120,7 @@ export class AuditService {
       if (rows.length === 0) break;
       problems.push(...verifyChain(rows, prev));
       rowsChecked += rows.length;
-      head = rows[rows.length - 1]!;
+      head = rows[rows.length - 1];
       prev = head.hash;
       after = head.id;
     }

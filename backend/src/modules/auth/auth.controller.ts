@@ -63,6 +63,7 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   async changePassword(@Auth() auth: AuthContext, @Body() dto: ChangePasswordDto) {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the access guard admits only user sessions on @Authenticated routes
     await this.admin.changeOwnPassword(auth.userId!, auth.sessionId, dto.currentPassword, dto.newPassword, actorOf(auth));
   }
 

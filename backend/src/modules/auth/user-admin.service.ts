@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DomainError } from '../../platform/errors/index.js';
-import { type Role } from '../../platform/http/index.js';
+import { Role } from '../../platform/http/index.js';
 import { type AuditActor, AuditService } from '../audit/index.js';
 import type { UserEntity } from './entities/user.entity.js';
 import { SessionsService } from './sessions.service.js';
@@ -52,9 +52,9 @@ export class UserAdminService {
 
   async update(id: string, changes: { displayName?: string; role?: Role; disabled?: boolean }, actor: AuditActor): Promise<UserView> {
     const user = await this.require(id);
-    const demoting = changes.role !== undefined && changes.role !== user.role && user.role === 'admin';
+    const demoting = changes.role !== undefined && changes.role !== user.role && user.role === Role.Admin;
     const disabling = changes.disabled === true && !user.disabledAt;
-    if ((demoting || disabling) && user.role === 'admin' && !user.disabledAt && (await this.users.countActiveAdmins()) <= 1) {
+    if ((demoting || disabling) && user.role === Role.Admin && !user.disabledAt && (await this.users.countActiveAdmins()) <= 1) {
       throw new DomainError('last_admin', 'The last active administrator cannot be demoted or disabled', 409, [
         { field: demoting ? 'role' : 'disabled', message: 'last active administrator' },
       ]);

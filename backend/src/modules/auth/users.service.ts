@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import { DomainError } from '../../platform/errors/index.js';
-import type { Role } from '../../platform/http/index.js';
+import { Role } from '../../platform/http/index.js';
 import { CryptoService } from '../crypto/index.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 import { UserEntity } from './entities/user.entity.js';
@@ -44,7 +44,7 @@ export class UsersService {
   }
 
   countActiveAdmins(): Promise<number> {
-    return this.users.count({ where: { role: 'admin' as Role, disabledAt: IsNull() } });
+    return this.users.count({ where: { role: Role.Admin, disabledAt: IsNull() } });
   }
 
   async update(id: string, changes: Partial<Pick<UserEntity, 'role' | 'displayName' | 'disabledAt'>>): Promise<void> {

@@ -50,7 +50,7 @@ export class ConsentService {
       (r) => r.id,
     );
     const evidence = changes.map((c, i) =>
-      c.evidence ? this.crypto.encrypt('phi', JSON.stringify(c.evidence), CryptoService.aad('consent_events', 'evidence', ids[i]!)) : null,
+      c.evidence ? this.crypto.encrypt('phi', JSON.stringify(c.evidence), CryptoService.aad('consent_events', 'evidence', ids[i])) : null,
     );
     await tx.query(
       `INSERT INTO consent_events (id, contact_id, topic_id, status, method, source, evidence, import_id, actor_type, actor_id)
@@ -77,13 +77,26 @@ export class ConsentService {
        SELECT c, t, s, m, e, now() FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[]) AS v(c, t, s, m, e)
        ON CONFLICT (contact_id, topic_id) DO UPDATE SET status = EXCLUDED.status, method = EXCLUDED.method, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
       [
-        idx.map((i) => changes[i]!.contactId),
-        idx.map((i) => changes[i]!.topicId),
-        idx.map((i) => changes[i]!.status),
-        idx.map((i) => changes[i]!.method),
-        idx.map((i) => ids[i]!),
+        idx.map((i) => changes[i].contactId),
+        idx.map((i) => changes[i].topicId),
+        idx.map((i) => changes[i].status),
+        idx.map((i) => changes[i].method),
+        idx.map((i) => ids[i]),
       ],
     );
+  }
+
+  /** Records only the changes that move a state (re-running an import appends nothing). */
+  async recordIfChanged(tx: EntityManager, changes: ConsentChange[]): Promise<number> {
+    if (!changes.length) return 0;
+    const current = (await tx.query(`SELECT contact_id::text AS c, topic_id AS t, status FROM consent_state WHERE contact_id = ANY($1::bigint[]) AND topic_id = ANY($2::int[])`, [
+      [...new Set(changes.map((c) => c.contactId))],
+      [...new Set(changes.map((c) => c.topicId))],
+    ])) as { c: string; t: number; status: ConsentStatus }[];
+    const state = new Map(current.map((r) => [`${r.c}:${r.t}`, r.status]));
+    const moving = changes.filter((c) => state.get(`${c.contactId}:${c.topicId}`) !== c.status);
+    await this.record(tx, moving);
+    return moving.length;
   }
 
   async recordOne(change: ConsentChange): Promise<void> {

@@ -16,6 +16,7 @@ export interface WriteItem {
 export type WriteResult =
   | { ref: number; status: 'created' | 'updated'; id: string }
   | { ref: number; status: 'skipped'; id: string; reason: string }
+  | { ref: number; status: 'unchanged'; id: string }
   | { ref: number; status: 'error'; errors: FieldProblem[] };
 
 export interface WriteOptions {
@@ -135,8 +136,8 @@ export class ContactWriter {
       const inserted = await this.insertRows(tx, inserts, ids, options);
       const raced: { p: Prepared; stored: StoredRow }[] = [];
       for (const [i, p] of inserts.entries()) {
-        if (inserted.has(ids[i]!)) {
-          p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i]! }));
+        if (inserted.has(ids[i])) {
+          p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i] }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
           const [row] = await tx.query<StoredRow[]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token]);
@@ -147,7 +148,7 @@ export class ContactWriter {
       updates.push(...raced);
       await this.replaceIdentifiers(
         tx,
-        inserts.filter((_, i) => inserted.has(ids[i]!)).map((p) => ({ id: ids[inserts.indexOf(p)]!, identifiers: p.tokens.identifiers })),
+        inserts.filter((_, i) => inserted.has(ids[i])).map((p) => ({ id: ids[inserts.indexOf(p)], identifiers: p.tokens.identifiers })),
       );
     }
 
@@ -156,7 +157,9 @@ export class ContactWriter {
       for (const u of updates) {
         const before = await this.stored(u.stored);
         const input = mergeInput(before, u.p.input);
-        merged.push({ p: { ...u.p, input, tokens: contactTokens(this.crypto, input) }, id: u.stored.id });
+        // Nothing new (a re-run of the same file): no write, so a re-import changes nothing.
+        if (stableJson(input) === stableJson(before)) for (const ref of u.p.refs) results.push({ ref, status: 'unchanged', id: u.stored.id });
+        else merged.push({ p: { ...u.p, input, tokens: contactTokens(this.crypto, input) }, id: u.stored.id });
       }
       await this.updateRows(tx, merged, options);
       await this.replaceIdentifiers(
@@ -175,7 +178,7 @@ export class ContactWriter {
   }
 
   private async insertRows(tx: EntityManager, rows: Prepared[], ids: string[], options: WriteOptions): Promise<Set<string>> {
-    const phi = rows.map((p, i) => this.crypto.encrypt('phi', JSON.stringify(p.input.phi), ContactWriter.aad(ids[i]!)));
+    const phi = rows.map((p, i) => this.crypto.encrypt('phi', JSON.stringify(p.input.phi), ContactWriter.aad(ids[i])));
     const params: unknown[] = [
       ids,
       rows.map((p) => p.tokens.columns.email_token),
@@ -262,4 +265,14 @@ export function mergeInput(prev: ContactInput, next: ContactInput): ContactInput
     language: next.language ?? prev.language,
     attributes: { ...prev.attributes, ...next.attributes },
   };
+}
+
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
+    .join(',')}}`;
 }

@@ -22,7 +22,7 @@ export interface BulkConsent {
 }
 
 export type BulkItemResult =
-  { index: number; status: 'created' | 'updated' | 'skipped'; id: string } | { index: number; status: 'error'; errors: FieldProblem[] };
+  { index: number; status: 'created' | 'updated' | 'unchanged' | 'skipped'; id: string } | { index: number; status: 'error'; errors: FieldProblem[] };
 
 interface Row extends StoredRow {
   status: 'active' | 'erased';
@@ -86,7 +86,7 @@ export class ContactsService {
       }
     }
     results.sort((a, b) => a.index - b.index);
-    const summary = { created: 0, updated: 0, skipped: 0, error: 0 };
+    const summary = { created: 0, updated: 0, unchanged: 0, skipped: 0, error: 0 };
     for (const r of results) summary[r.status]++;
     await this.audit.record({ actor, action: 'contacts.bulk-upsert', details: { ...summary, onExisting, consentTopic: consent?.topic ?? null } });
     return { results, summary };
@@ -107,7 +107,7 @@ export class ContactsService {
         const changes: ConsentChange[] = [];
         const seen = new Set<string>();
         for (const r of results) {
-          if ((r.status === 'created' || r.status === 'updated') && !seen.has(r.id)) {
+          if ((r.status === 'created' || r.status === 'updated' || r.status === 'unchanged') && !seen.has(r.id)) {
             seen.add(r.id);
             changes.push({
               contactId: r.id,
@@ -120,7 +120,7 @@ export class ContactsService {
             });
           }
         }
-        await this.consent.record(tx, changes);
+        await this.consent.recordIfChanged(tx, changes);
       }
       return results;
     });
@@ -200,7 +200,7 @@ export class ContactsService {
       attributes: { ...current.phi.attributes, ...current.attributes },
     };
     for (const [k, v] of Object.entries(patch)) merged[k] = v;
-    if (patch.attributes && typeof patch.attributes === 'object') merged.attributes = { ...(merged.attributes as object), ...(patch.attributes as object) };
+    if (patch.attributes && typeof patch.attributes === 'object') merged.attributes = { ...(merged.attributes as object), ...(patch.attributes) };
     const { value, problems } = validateContact(merged, await this.attributes.definitions());
     if (!value) throw invalid(problems);
     const { columns, identifiers } = contactTokens(this.crypto, value);

@@ -17,4 +17,7 @@ export interface EncryptedColumn {
 export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'users', idColumn: 'id', idType: 'uuid', column: 'mfa_secret', purpose: 'secrets' },
   { table: 'users', idColumn: 'id', idType: 'uuid', column: 'mfa_pending_secret', purpose: 'secrets' },
+  { table: 'contacts', idColumn: 'id', idType: 'bigint', column: 'phi', purpose: 'phi' },
+  { table: 'consent_events', idColumn: 'id', idType: 'bigint', column: 'evidence', purpose: 'phi' },
+  { table: 'marketing_authorizations', idColumn: 'id', idType: 'bigint', column: 'signature_evidence', purpose: 'phi' },
 ];

@@ -16,7 +16,7 @@ describe('LocalKeyProvider', () => {
     const b = new LocalKeyProvider(randomBytes(32));
     const wrapped = await a.wrap(randomBytes(32));
     await expect(b.unwrap(wrapped)).rejects.toThrow();
-    wrapped[wrapped.length - 1]! ^= 1;
+    wrapped[wrapped.length - 1] ^= 1;
     await expect(a.unwrap(wrapped)).rejects.toThrow();
     expect(a.id).not.toBe(b.id);
   });

@@ -89,5 +89,5 @@ function serveAdminUi(app: NestExpressApplication, config: AppConfig) {
 }
 
 function server(app: NestExpressApplication): express.Express {
-  return app.getHttpAdapter().getInstance() as express.Express;
+  return app.getHttpAdapter().getInstance();
 }
