@@ -42,6 +42,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    rules: {
+      // In a test a wrong `!` fails the test with a TypeError, which is what an assertion is for; guards would only add noise.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
     files: ['admin-ui/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -8,7 +8,7 @@ export class Imports1763900500000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE imports (
         id              bigserial PRIMARY KEY,
-        status          text NOT NULL CHECK (status IN ('uploading', 'uploaded', 'queued', 'running', 'completed', 'failed', 'cancelled')),
+        status          text NOT NULL CHECK (status IN ('uploading', 'uploaded', 'queued', 'running', 'validated', 'completed', 'failed', 'cancelled')),
         dry_run         boolean NOT NULL DEFAULT false,
         file_name       text NOT NULL,
         bytes           bigint NOT NULL DEFAULT 0,

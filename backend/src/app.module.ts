@@ -5,6 +5,8 @@ import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
+import { ImportsModule } from './modules/imports/index.js';
+
 import { SystemModule } from './modules/system/index.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
@@ -33,6 +35,7 @@ export class AppModule {
         AuthModule.forRoles(roles),
         MailModule,
         ContactsModule.forRoles(roles),
+        ImportsModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),
       ],
     };

@@ -13,8 +13,9 @@ import { startTestApp, type TestApp } from '../support/stack.js';
  * and an invited user's forced password change.
  *
  * The tests run in order and build on each other: the first signs the admin in (enrolling MFA
- * in the browser) and invites a user; the later ones sign in with recovery codes and look for
- * what the earlier ones did. Run alone (`-t`), a test sets up what it needs through the services.
+ * in the browser) and invites a user; the next ones sign in with recovery codes. Run alone
+ * (`-t`), a test enrols the admin or invites the user through the services, except the audit
+ * log test, which looks for the entries the earlier tests wrote.
  */
 
 const ADMIN_EMAIL = 'grace.admin@example.test';

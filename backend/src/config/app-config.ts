@@ -88,7 +88,9 @@ export const configSchema = z
     ADMIN_UI_DIR: z.string().optional(),
     SMTP_TRANSPORT_MAP: transportMap,
     SMTP_CA_FILE: z.string().optional(),
-    MAIL_FROM: z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
+    IMPORT_MAX_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
+    MAIL_FROM:
+ z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
     HEARTBEAT_SECONDS: positiveInt(30),
     RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(20),
     RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(300),
@@ -152,7 +154,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
 
 /** The configuration with secrets replaced, for a startup log line or an admin screen. */
 export function maskedConfig(cfg: AppConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]));
+  return Object.fromEntries(Object.entries<unknown>(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]));
 }
 
 function truncate(value: string): string {

@@ -4,6 +4,7 @@ import { CanAccess, CreateButton, DataTable, List, ReferenceField, TextField, To
 
 import { DateTimeField } from '../../components/DateTimeField';
 import { EmptyState } from '../../components/EmptyState';
+import { scrollableTable } from '../../components/tableStyles';
 import type { ApiKeyRecord } from '../../providers/dataProvider';
 import { ApiKeyStatusChip, ScopeChips } from './ApiKeyChips';
 import { RevokeApiKeyButton } from './RevokeApiKeyButton';
@@ -38,7 +39,7 @@ function CreatedBy() {
 export function ApiKeyList() {
   return (
     <List title="API keys" actions={<ApiKeyListActions />} exporter={false} pagination={false} perPage={500} empty={<NoApiKeys />}>
-      <DataTable<ApiKeyRecord> rowClick={false} bulkActionButtons={false} data-testid="api-keys-table">
+      <DataTable<ApiKeyRecord> rowClick={false} bulkActionButtons={false} sx={scrollableTable} data-testid="api-keys-table">
         <DataTable.Col<ApiKeyRecord>
           source="name"
           label="Name"

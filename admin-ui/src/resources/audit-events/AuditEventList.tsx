@@ -2,6 +2,7 @@ import { Box, Typography } from '@mui/material';
 import { DataTable, DateTimeInput, FilterButton, List, SelectInput, TextInput, TopToolbar } from 'react-admin';
 
 import { DateTimeField } from '../../components/DateTimeField';
+import { scrollableTable } from '../../components/tableStyles';
 import type { AuditEventRecord } from '../../providers/dataProvider';
 import { AuditActionText, AuditActor, AuditSubject, OUTCOME_CHOICES, OutcomeChip } from './AuditChips';
 import { AuditEventDetails } from './AuditEventDetails';
@@ -63,6 +64,7 @@ export function AuditEventList() {
       >
         <DataTable<AuditEventRecord>
           rowClick="expand"
+          sx={scrollableTable}
           expand={<AuditEventDetails />}
           bulkActionButtons={false}
           data-testid="audit-table"

@@ -82,7 +82,8 @@ async function handle(req: IncomingMessage, store: MessageStore, allowedHosts: S
   if (!hostAllowed(req.headers.host, allowedHosts)) return json(403, { error: 'forbidden_host' });
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-  const [first, second, third, ...rest]: (string | undefined)[] = url.pathname.split('/').filter(Boolean);
+  const segments: (string | undefined)[] = url.pathname.split('/').filter(Boolean);
+  const [first, second, third, ...rest] = segments;
 
   if (first === undefined) {
     return only(method, ['GET'], () => html(200, renderInboxPage(store.list(pageQuery(url)))));

@@ -89,10 +89,10 @@ export class ConsentService {
   /** Records only the changes that move a state (re-running an import appends nothing). */
   async recordIfChanged(tx: EntityManager, changes: ConsentChange[]): Promise<number> {
     if (!changes.length) return 0;
-    const current = (await tx.query(`SELECT contact_id::text AS c, topic_id AS t, status FROM consent_state WHERE contact_id = ANY($1::bigint[]) AND topic_id = ANY($2::int[])`, [
-      [...new Set(changes.map((c) => c.contactId))],
-      [...new Set(changes.map((c) => c.topicId))],
-    ])) as { c: string; t: number; status: ConsentStatus }[];
+    const current = await tx.query<{ c: string; t: number; status: ConsentStatus }[]>(
+      `SELECT contact_id::text AS c, topic_id AS t, status FROM consent_state WHERE contact_id = ANY($1::bigint[]) AND topic_id = ANY($2::int[])`,
+      [[...new Set(changes.map((c) => c.contactId))], [...new Set(changes.map((c) => c.topicId))]],
+    );
     const state = new Map(current.map((r) => [`${r.c}:${r.t}`, r.status]));
     const moving = changes.filter((c) => state.get(`${c.contactId}:${c.topicId}`) !== c.status);
     await this.record(tx, moving);
@@ -194,7 +194,7 @@ export class ConsentService {
   }
 
   async suppressionOf(emailToken: Buffer): Promise<{ id: string; reason: SuppressionReason; createdAt: string } | null> {
-    const [row] = await this.dataSource.query<{ id: string; reason: SuppressionReason; created_at: Date }[]>(
+    const [row] = await this.dataSource.query<[{ id: string; reason: SuppressionReason; created_at: Date }?]>(
       `SELECT id::text AS id, reason, created_at FROM suppressions WHERE email_token = $1`,
       [emailToken],
     );
@@ -211,7 +211,7 @@ export class ConsentService {
     if (!topic) return { allowed: false, reason: 'topic_missing' };
     if (topic.archivedAt) return { allowed: false, reason: 'topic_archived' };
     const [row] = await this.dataSource.query<
-      { contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }[]
+      [{ contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }?]
     >(
       `SELECT c.status AS contact_status, s.status AS consent_status, sup.reason AS suppression,
               EXISTS (SELECT 1 FROM marketing_authorizations a WHERE a.contact_id = c.id AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $3)) AS authorized
@@ -237,7 +237,7 @@ export class ConsentService {
   // ---- HIPAA marketing authorizations ----
 
   async addAuthorizationText(input: { version: string; title: string; purpose: string; body: string }): Promise<number> {
-    const [row] = await this.dataSource.query<{ id: number }[]>(
+    const [row] = await this.dataSource.query<[{ id: number }?]>(
       `INSERT INTO authorization_texts (version, title, purpose, body) VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING RETURNING id`,
       [input.version, input.title, input.purpose, input.body],
     );

@@ -61,7 +61,7 @@ export class AttributesService {
         { field: 'options', message: 'required for enum and list' },
       ]);
     }
-    const [row] = await this.dataSource.query<{ id: number }[]>(
+    const [row] = await this.dataSource.query<[{ id: number }?]>(
       `INSERT INTO attribute_definitions (key, label, type, options, is_phi) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING id`,
       [input.key, input.label, input.type, input.options ?? [], input.isPhi],
     );
@@ -72,7 +72,7 @@ export class AttributesService {
       subject: { type: 'attribute_definition', id: String(row.id) },
       details: { key: input.key, type: input.type, isPhi: input.isPhi },
     });
-    return (await this.list(true)).find((d) => d.id === row.id)!;
+    return this.definition(row.id);
   }
 
   async update(id: number, changes: { label?: string; options?: string[]; archived?: boolean }, actor: AuditActor): Promise<AttributeDefinitionView> {
@@ -88,6 +88,12 @@ export class AttributesService {
       subject: { type: 'attribute_definition', id: String(id) },
       details: { fields: Object.keys(changes) },
     });
-    return (await this.list(true)).find((d) => d.id === id)!;
+    return this.definition(id);
+  }
+
+  private async definition(id: number): Promise<AttributeDefinitionView> {
+    const found = (await this.list(true)).find((d) => d.id === id);
+    if (!found) throw new DomainError('attribute_not_found', 'Attribute not found', 404);
+    return found;
   }
 }

@@ -140,7 +140,7 @@ export class ContactWriter {
           p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i] }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
-          const [row] = await tx.query<StoredRow[]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token]);
+          const [row] = await tx.query<[StoredRow?]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token]);
           if (row && options.onExisting === 'update') raced.push({ p, stored: row });
           else for (const ref of p.refs) results.push({ ref, status: 'skipped', id: row?.id ?? '', reason: 'a contact with this e-mail exists' });
         }

@@ -24,6 +24,9 @@ export class ContactsModule implements OnModuleInit {
   static forRoles(roles: ProcessRole[]): DynamicModule {
     return {
       module: ContactsModule,
+      // Global: imports, segments and campaigns use it; one instance for the whole app.
+      global: true,
+
       imports: [ConsentModule.forRoles(roles)],
       controllers: roles.includes('api') ? [ContactsController, ContactConsentController, SuppressionsController, AttributesController, PreferencesController] : [],
       providers: [ContactsService, ContactWriter, AttributesService, ContactConsentService, ConfirmationMailer, PreferenceCenterService],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+
 import { DomainError, type FieldProblem } from '../../platform/errors/index.js';
 import { type AuditActor, AuditService } from '../audit/index.js';
 import { ConsentService, type ConsentChange, type ConsentMethod, TopicsService } from '../consent/index.js';
@@ -49,7 +50,7 @@ export class ContactsService {
   async create(raw: Record<string, unknown>, actor: AuditActor, consent?: BulkConsent): Promise<MaskedContact> {
     const { value, problems } = validateContact(raw, await this.attributes.definitions());
     if (!value) throw invalid(problems);
-    const [result] = await this.writeAll([{ ref: 0, input: value }], 'skip', actor, consent);
+    const result = (await this.writeAll([{ ref: 0, input: value }], 'skip', actor, consent)).at(0);
     if (!result || result.status === 'error') throw invalid(result?.status === 'error' ? result.errors : []);
     if (result.status === 'skipped')
       throw new DomainError('contact_exists', 'A contact with this e-mail already exists', 409, [{ field: 'email', message: 'already in use' }]);
@@ -99,6 +100,8 @@ export class ContactsService {
     actor: AuditActor,
     consent?: BulkConsent,
     importId?: string,
+    /** More work to commit in the same transaction (an import's progress and checkpoint). */
+    after?: (tx: EntityManager, results: WriteResult[]) => Promise<void>,
   ): Promise<WriteResult[]> {
     const topic = consent ? await this.topics.byKey(consent.topic) : undefined;
     return this.dataSource.transaction(async (tx) => {
@@ -122,6 +125,7 @@ export class ContactsService {
         }
         await this.consent.recordIfChanged(tx, changes);
       }
+      if (after) await after(tx, results);
       return results;
     });
   }
@@ -172,12 +176,12 @@ export class ContactsService {
   async lookup(by: { email?: string; identifier?: { system: string; value: string } }): Promise<MaskedContact> {
     let id: string | undefined;
     if (by.email) {
-      const [row] = await this.dataSource.query<{ id: string }[]>(`SELECT id::text AS id FROM contacts WHERE email_token = $1`, [
+      const [row] = await this.dataSource.query<[{ id: string }?]>(`SELECT id::text AS id FROM contacts WHERE email_token = $1`, [
         tokenOf.email(this.crypto, normalizeEmail(by.email)),
       ]);
       id = row?.id;
     } else if (by.identifier) {
-      const [row] = await this.dataSource.query<{ id: string }[]>(`SELECT contact_id::text AS id FROM contact_identifiers WHERE token = $1`, [
+      const [row] = await this.dataSource.query<[{ id: string }?]>(`SELECT contact_id::text AS id FROM contact_identifiers WHERE token = $1`, [
         tokenOf.identifier(this.crypto, by.identifier.system, by.identifier.value),
       ]);
       id = row?.id;
@@ -310,7 +314,7 @@ export class ContactsService {
   }
 
   async emailTokenOf(id: string): Promise<Buffer | null> {
-    const [row] = await this.dataSource.query<{ email_token: Buffer | null }[]>(`SELECT email_token FROM contacts WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query<[{ email_token: Buffer | null }?]>(`SELECT email_token FROM contacts WHERE id = $1`, [id]);
     return row?.email_token ?? null;
   }
 
@@ -325,7 +329,7 @@ export class ContactsService {
 
   private async row(id: string): Promise<Row> {
     if (!/^\d{1,18}$/.test(id)) throw new DomainError('contact_not_found', 'Contact not found', 404);
-    const [row] = await this.dataSource.query<Row[]>(`SELECT ${ROW_COLUMNS} FROM contacts WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query<[Row?]>(`SELECT ${ROW_COLUMNS} FROM contacts WHERE id = $1`, [id]);
     if (!row) throw new DomainError('contact_not_found', 'Contact not found', 404);
     return row;
   }

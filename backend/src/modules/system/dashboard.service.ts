@@ -44,7 +44,7 @@ export class DashboardService {
 
   async summary(): Promise<DashboardSummary> {
     const [counts, processes, queues] = await Promise.all([
-      Promise.all(this.counters.map(async (c) => [c.key, await c.count()] as const)).then(Object.fromEntries),
+      Promise.all(this.counters.map(async (c) => [c.key, await c.count()] as const)).then((entries) => Object.fromEntries(entries)),
       this.heartbeats.list(),
       Promise.all([this.maintenance, this.crypto].map((q) => queueStatus(q))),
     ]);
@@ -53,6 +53,6 @@ export class DashboardService {
 }
 
 async function queueStatus(queue: Queue): Promise<QueueStatus> {
-  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  const c: Partial<Record<string, number>> = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   return { name: queue.name, waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
 }

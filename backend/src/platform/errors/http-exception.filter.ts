@@ -12,7 +12,7 @@ export interface ErrorBody {
   errorId?: string;
 }
 
-const REASON: Record<number, string> = {
+const REASON: Partial<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -56,7 +56,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (parserMessage) return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: parserMessage };
       if (status < 500) {
         const raw = exception.getResponse();
-        const fields = typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: FieldProblem[] }).fields : undefined;
+        const fields = typeof raw === 'object' && 'fields' in raw ? (raw as { fields: FieldProblem[] }).fields : undefined;
         return { statusCode: status, error: REASON[status] ?? 'Error', code: codeFor(status), message: messageOf(exception, raw), fields };
       }
     }

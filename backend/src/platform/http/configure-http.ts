@@ -82,7 +82,10 @@ function serveAdminUi(app: NestExpressApplication, config: AppConfig) {
   app.use('/admin', express.static(dir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600') }));
   // Client-side routes fall back to the single page.
   app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      next();
+      return;
+    }
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(index);
   });

@@ -54,7 +54,7 @@ export class TlsMailer {
     });
     try {
       const info = await transport.sendMail({ ...mail });
-      return { status: 'sent', response: String(info.response ?? ''), route: routeName };
+      return { status: 'sent', response: info.response, route: routeName };
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       const message = err instanceof Error ? err.message : 'send failed';

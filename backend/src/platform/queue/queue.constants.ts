@@ -2,21 +2,26 @@
 export enum QueueName {
   Maintenance = 'maintenance',
   Crypto = 'crypto',
+  Imports = 'imports',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
 export enum JobName {
   MaintenanceSweep = 'maintenance.sweep',
   CryptoReencrypt = 'crypto.reencrypt',
+  ImportsRun = 'imports.run',
 }
 
 /** Payloads carry identifiers only, never PHI. */
 export interface JobPayloads {
   [JobName.MaintenanceSweep]: { scheduledAt: string };
   [JobName.CryptoReencrypt]: { rotationId: number };
+  [JobName.ImportsRun]: { importId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.MaintenanceSweep]: QueueName.Maintenance,
   [JobName.CryptoReencrypt]: QueueName.Crypto,
+  [JobName.ImportsRun]: QueueName.Imports,
 };
+

@@ -1,0 +1,219 @@
+import { Readable } from 'node:stream';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parse } from 'csv-parse';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { FieldProblem } from '../../platform/errors/index.js';
+import { AuditService } from '../audit/index.js';
+import { AttributesService, type ContactInput, ContactsService, tokenOf, validateContact, type WriteResult } from '../contacts/index.js';
+import { CryptoService } from '../crypto/index.js';
+import type { SupportedEncoding } from './csv-format.js';
+import { ImportStorage } from './import-storage.js';
+import { RowMapper } from './import-rows.js';
+import type { ImportRow } from './import.types.js';
+
+const BATCH = 2000;
+
+interface RowError {
+  row: number;
+  column: string;
+  reason: string;
+}
+
+/**
+ * Runs an import (or its dry run): stream the encrypted upload, decode, parse, map, validate,
+ * write in batches. Each batch commits with its error rows, the counters and the checkpoint,
+ * so a killed worker resumes after the last committed row and nothing is written twice.
+ */
+@Injectable()
+export class ImportRunner {
+  private readonly logger = new Logger(ImportRunner.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: ImportStorage,
+    private readonly contacts: ContactsService,
+    private readonly attributes: AttributesService,
+    private readonly crypto: CryptoService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Returns false when another runner holds the import (it is running elsewhere). */
+  async run(importId: string, onProgress?: (row: ImportRow) => void): Promise<boolean> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock(727100, $1::int) AS locked`, [Number(importId) % 2_000_000_000])) as [{ locked: boolean }];
+      if (!locked) return false;
+      try {
+        await this.execute(importId, onProgress);
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock(727100, $1::int)`, [Number(importId) % 2_000_000_000]);
+      }
+      return true;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async execute(importId: string, onProgress?: (row: ImportRow) => void): Promise<void> {
+    let job = await this.load(importId);
+    if (!job || !['queued', 'running'].includes(job.status)) return;
+    if (!job.mapping) return this.fail(importId, 'no column mapping');
+    await this.dataSource.query(`UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [importId]);
+    job = (await this.load(importId))!;
+    const definitions = await this.attributes.definitions();
+    const mapper = new RowMapper(job.headers, job.mapping!);
+    const actor = { type: 'user' as const, id: job.created_by };
+    const consent = job.consent ? { topic: job.consent.topic, status: 'confirmed' as const, method: 'import_attestation' as const, source: `import:${importId}` } : undefined;
+    const checkpoint = job.checkpoint_row;
+    const seenInDryRun = new Set<string>();
+
+    let rowNumber = 0;
+    let batch: { ref: number; input: ContactInput }[] = [];
+    let errors: RowError[] = [];
+    let lastRow = checkpoint;
+    let bytesRead = 0;
+
+    const flush = async () => {
+      if (job!.dry_run) await this.commitDryRun(importId, batch, errors, lastRow, bytesRead, seenInDryRun);
+      else if (batch.length) {
+        await this.contacts.writeAll(batch, job!.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, errors, lastRow, bytesRead, mapper));
+      } else {
+        await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], errors, lastRow, bytesRead, mapper));
+      }
+      batch = [];
+      errors = [];
+      const current = await this.load(importId);
+      if (current && onProgress) onProgress(current);
+      return current?.status === 'running';
+    };
+
+    const encoding = (job.encoding ?? 'utf-8') as SupportedEncoding;
+    const decoder = new TextDecoder(encoding === 'windows-1252' ? 'windows-1252' : encoding, { ignoreBOM: false });
+    const storage = this.storage;
+    const text = Readable.from(
+      (async function* () {
+        for await (const chunk of storage.read(importId)) {
+          bytesRead += chunk.length;
+          const s = decoder.decode(chunk, { stream: true });
+          chunk.fill(0);
+          if (s) yield s;
+        }
+        const tail = decoder.decode();
+        if (tail) yield tail;
+      })(),
+    );
+    const parser = text.pipe(parse({ delimiter: job.delimiter ?? ',', relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }));
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) {
+        rowNumber++;
+        if (rowNumber === 1) continue; // the header row
+        if (rowNumber <= checkpoint) continue; // committed before a restart
+        lastRow = rowNumber;
+        if (record.length !== job.headers.length) {
+          errors.push({ row: rowNumber, column: '*', reason: `the row has ${record.length} fields, the header has ${job.headers.length}` });
+        } else {
+          const { value, problems } = validateContact(mapper.toRaw(record), definitions);
+          if (value) batch.push({ ref: rowNumber, input: value });
+          else for (const p of problems) errors.push({ row: rowNumber, column: mapper.columnOf(p), reason: p.message });
+        }
+        if (batch.length >= BATCH || errors.length >= BATCH) {
+          if (!(await flush())) {
+            parser.destroy();
+            return; // cancelled
+          }
+        }
+      }
+      if (!(await flush())) return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code?.startsWith('CSV_')) {
+        // Rows before the broken one are committed; the report names where the file broke.
+        await flush().catch(() => undefined);
+        await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [importId, rowNumber + 1, `CSV syntax error (${code}): the file cannot be read past this row`]);
+        await this.dataSource.query(`UPDATE imports SET error_count = error_count + 1 WHERE id = $1`, [importId]);
+        return this.fail(importId, `CSV syntax error at row ${rowNumber + 1} (${code})`);
+      }
+      this.logger.error({ err, importId }, 'import failed');
+      return this.fail(importId, 'unexpected error: the import can be resumed');
+    }
+    await this.finish(importId, rowNumber - 1);
+  }
+
+  /** One transaction: the batch's contacts (by the caller), its error rows, counters and checkpoint. */
+  private async commitBatch(tx: EntityManager, importId: string, results: WriteResult[], errors: RowError[], lastRow: number, bytesRead: number, mapper: RowMapper): Promise<void> {
+    const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0 };
+    const all = [...errors];
+    for (const r of results) {
+      if (r.status === 'error') for (const e of r.errors) all.push({ row: r.ref, column: mapper.columnOf(e as FieldProblem), reason: e.message });
+      else counts[r.status]++;
+    }
+    await this.insertErrors(tx, importId, all);
+    const failedRows = new Set(all.map((e) => e.row)).size;
+    await tx.query(
+      `UPDATE imports SET created_count = created_count + $2, updated_count = updated_count + $3, unchanged_count = unchanged_count + $4, skipped_count = skipped_count + $5,
+              error_count = error_count + $6, rows_done = $7 - 1, checkpoint_row = $7, bytes_done = $8, updated_at = now()
+        WHERE id = $1`,
+      [importId, counts.created, counts.updated, counts.unchanged, counts.skipped, failedRows, lastRow, bytesRead],
+    );
+  }
+
+  /** A dry run writes no contact: it reports what would be created or updated, and every bad row. */
+  private async commitDryRun(importId: string, batch: { ref: number; input: ContactInput }[], errors: RowError[], lastRow: number, bytesRead: number, seen: Set<string>) {
+    let created = 0;
+    let updated = 0;
+    if (batch.length) {
+      const tokens = batch.map((b) => tokenOf.email(this.crypto, b.input.phi.email));
+      const existing = new Set(
+        ((await this.dataSource.query(`SELECT email_token FROM contacts WHERE email_token = ANY($1::bytea[])`, [tokens])) as { email_token: Buffer }[]).map((r) => r.email_token.toString('hex')),
+      );
+      for (const t of tokens) {
+        const key = t.toString('hex');
+        if (existing.has(key) || seen.has(key)) updated++;
+        else created++;
+        seen.add(key);
+      }
+    }
+    await this.dataSource.transaction(async (tx) => {
+      await this.insertErrors(tx, importId, errors);
+      await tx.query(
+        `UPDATE imports SET created_count = created_count + $2, updated_count = updated_count + $3, error_count = error_count + $4, rows_done = $5 - 1, checkpoint_row = $5, bytes_done = $6, updated_at = now() WHERE id = $1`,
+        [importId, created, updated, new Set(errors.map((e) => e.row)).size, lastRow, bytesRead],
+      );
+    });
+  }
+
+  private async insertErrors(tx: EntityManager, importId: string, errors: RowError[]) {
+    if (!errors.length) return;
+    await tx.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[])`, [
+      importId,
+      errors.map((e) => e.row),
+      errors.map((e) => e.column),
+      errors.map((e) => e.reason),
+    ]);
+  }
+
+  private async finish(importId: string, rows: number) {
+    const job = (await this.load(importId))!;
+    const status = job.dry_run ? 'validated' : 'completed';
+    await this.dataSource.query(`UPDATE imports SET status = $2, rows_total = $3, rows_done = $3, bytes_done = bytes, finished_at = now(), updated_at = now() WHERE id = $1 AND status = 'running'`, [importId, status, Math.max(0, rows)]);
+    if (!job.dry_run) await this.storage.remove(importId);
+    await this.audit.record({
+      actor: { type: job.created_by ? 'user' : 'system', id: job.created_by },
+      action: job.dry_run ? 'import.validated' : 'import.completed',
+      subject: { type: 'import', id: importId },
+      details: { rows, created: job.created_count, updated: job.updated_count, unchanged: job.unchanged_count, skipped: job.skipped_count, errors: job.error_count },
+    });
+  }
+
+  private async fail(importId: string, message: string) {
+    await this.dataSource.query(`UPDATE imports SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [importId, message]);
+    await this.audit.record({ actor: { type: 'system' }, action: 'import.failed', subject: { type: 'import', id: importId }, outcome: 'failure', details: { message } });
+  }
+
+  private async load(importId: string): Promise<ImportRow | undefined> {
+    const [row] = (await this.dataSource.query(`SELECT * FROM imports WHERE id = $1`, [importId])) as ImportRow[];
+    return row;
+  }
+}

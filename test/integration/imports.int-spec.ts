@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsersService } from '../../backend/src/modules/auth/index.js';
+import { Role } from '../../backend/src/platform/http/index.js';
+import { ApiClient } from '../support/api-client.js';
+import { configureAndRun, type ImportViewBody, uploadRaw } from '../support/imports.js';
+import { dumpDatabase, phiFound, startTestApp, superuser, type TestApp } from '../support/stack.js';
+
+const PASSWORD = 'granite-otter-lantern-42';
+
+// BOM, CRLF, a quoted field holding the delimiter and a newline, US and ISO dates, bad rows among good ones.
+const CSV =
+  '\uFEFFE-mail Address,First Name,Last Name,DOB,Gender,Zip,MRN,Dx Codes,Smoking status,Notes\r\n' +
+  'olivia.chen@example.org,Olivia,Chen,07/04/1958,F,10027,MRN-1001,E11.9;I10,never,"Prefers mornings, not Mondays"\r\n' +
+  'not-an-email,Bad,Row,01/01/1970,M,10001,MRN-1002,I10,never,\r\n' +
+  'james.okoro@example.org,James,Okoro,1949-11-30,M,60614,MRN-1003,J44.9,former,"Line one\r\nline two"\r\n' +
+  'bad.date@example.org,Dana,Date,31/12/1980,F,94110,MRN-1004,,current,\r\n' +
+  'short@example.org,Too,Few\r\n' +
+  'OLIVIA.CHEN@example.org,Olivia,Chen-Lee,07/04/1958,F,10027,MRN-1001,E78.5,never,duplicate in file\r\n' +
+  'sofia.rossi@example.org,Sofía,Rossi,1990-02-28,female,02139-4307,MRN-1005,Z00.00,sometimes,\r\n';
+const PHI_VALUES = ['olivia.chen@example.org', 'Chen-Lee', 'Okoro', '1958-07-04', '07/04/1958', 'MRN-1001', 'MRN-1003', 'J44.9', 'Prefers mornings', 'Sofía', '60614'];
+
+describe('CSV import', () => {
+  let t: TestApp;
+  const logs: string[] = [];
+  let marketer: ApiClient;
+  let first: ImportViewBody;
+
+  beforeAll(async () => {
+    t = await startTestApp({ entrypoint: 'all', logs });
+    await t.app.get(UsersService).create({ email: 'marketer@clinic.test', displayName: 'M', role: Role.Marketer, password: PASSWORD });
+    marketer = new ApiClient(t.baseUrl);
+    await marketer.signInAndEnroll('marketer@clinic.test', PASSWORD);
+    await marketer.post('/api/v1/topics', { key: 'newsletter', name: 'Newsletter', kind: 'marketing' });
+    await marketer.post('/api/v1/attributes', { key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true });
+  });
+  afterAll(() => t?.close());
+
+  it('detects the format and suggests a mapping for common headers', async () => {
+    const up = await uploadRaw(t.baseUrl, marketer, CSV, 'diabetes-outreach.csv');
+    expect(up.status).toBe(201);
+    first = up.body;
+    expect(first).toMatchObject({ status: 'uploaded', encoding: 'utf-8', delimiter: ',' });
+    expect(first.headers).toEqual(['E-mail Address', 'First Name', 'Last Name', 'DOB', 'Gender', 'Zip', 'MRN', 'Dx Codes', 'Smoking status', 'Notes']);
+    expect(first.mapping).toEqual({
+      'E-mail Address': { field: 'email' },
+      'First Name': { field: 'firstName' },
+      'Last Name': { field: 'lastName' },
+      DOB: { field: 'birthDate' },
+      Gender: { field: 'sex' },
+      Zip: { field: 'postalCode' },
+      MRN: { field: 'identifier', kind: 'mrn', system: 'mrn' },
+      'Dx Codes': { field: 'condition', system: 'ICD-10' },
+      'Smoking status': { field: 'attribute', key: 'smokingStatus' },
+      Notes: { field: 'ignore' },
+    });
+    const preview = await marketer.get<{ rows: string[][] }>(`/api/v1/imports/${first.id}/preview`);
+    expect(preview.body.rows[0]![0]).toBe('olivia.chen@example.org');
+    expect(preview.body.rows[2]![9]).toBe('Line one\r\nline two');
+  });
+
+  it('refuses a configuration without an attestation or an e-mail column, naming the field', async () => {
+    const res = await marketer.request('PUT', `/api/v1/imports/${first.id}/configuration`, {
+      mapping: { ...first.mapping, 'E-mail Address': { field: 'ignore' } },
+      onExisting: 'update',
+      consent: { topic: 'newsletter', basis: 'prior_express_consent', attestation: '' },
+    });
+    expect(res.status).toBe(400);
+    expect((res.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toContain('consent.attestation');
+    const noEmail = await marketer.request('PUT', `/api/v1/imports/${first.id}/configuration`, {
+      mapping: { ...first.mapping, 'E-mail Address': { field: 'ignore' } },
+      onExisting: 'update',
+      consent: { topic: 'newsletter', basis: 'prior_express_consent', attestation: 'I attest these patients consented.' },
+    });
+    expect(noEmail.body).toMatchObject({ fields: [{ field: 'mapping', message: 'one column must be mapped to email' }] });
+  });
+
+  it('dry-runs: reports what would happen and every bad row, writing no contact', async () => {
+    const done = await configureAndRun(marketer, first.id, { dryRun: true });
+    expect(done.status).toBe('validated');
+    expect(done.counts).toMatchObject({ created: 2, updated: 1, errors: 4 });
+    expect((await marketer.get<{ total: number }>('/api/v1/contacts')).body.total).toBe(0);
+  });
+
+  it('imports good rows, reports bad ones by row and column, and records consent with the attestation', async () => {
+    const done = await configureAndRun(marketer, first.id);
+    expect(done.status).toBe('completed');
+    expect(done.counts).toEqual({ created: 2, updated: 1, unchanged: 0, skipped: 0, errors: 4 });
+    expect(done.progress).toMatchObject({ rowsDone: 7, rowsTotal: 7, percent: 100, etaSeconds: 0 });
+
+    const report = await marketer.request('GET', `/api/v1/imports/${first.id}/errors.csv`);
+    expect(report.headers.get('content-type')).toContain('text/csv');
+    expect((report.body as unknown as string).trim().split('\n')).toEqual([
+      'row,column,reason',
+      '3,E-mail Address,not a valid e-mail address',
+      '5,DOB,must be a date as YYYY-MM-DD or MM/DD/YYYY',
+      '6,*,"the row has 3 fields, the header has 10"',
+      '8,Smoking status,"must be one of never, former, current"',
+    ]);
+    const olivia = await marketer.post<{ id: string }>('/api/v1/contacts/lookup', { identifier: { system: 'mrn', value: 'MRN-1001' } });
+    const consents = await marketer.get<{ current: { topicKey: string; status: string; method: string }[]; history: { source: string }[] }>(`/api/v1/contacts/${olivia.body.id}/consents`);
+    expect(consents.body.current).toEqual([expect.objectContaining({ topicKey: 'newsletter', status: 'confirmed', method: 'import_attestation' })]);
+    expect(consents.body.history[0]!.source).toBe(`import:${first.id}`);
+    const imp = await marketer.get<{ consent: { attestation: string; attestedBy: string } }>(`/api/v1/imports/${first.id}`);
+    expect(imp.body.consent.attestation).toBe('I attest these patients gave prior express consent to receive this newsletter.');
+
+    const db = await superuser(t.databaseUrl);
+    try {
+      expect((await db.query(`SELECT count(*)::int AS n FROM import_chunks WHERE import_id = $1`, [first.id])).rows[0]).toEqual({ n: 0 });
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('re-running the same file changes nothing', async () => {
+    const before = await contactsSnapshot(t.databaseUrl);
+    const up = await uploadRaw(t.baseUrl, marketer, CSV);
+    const done = await configureAndRun(marketer, up.body.id);
+    expect(done.counts).toEqual({ created: 0, updated: 0, unchanged: 3, skipped: 0, errors: 4 });
+    expect(await contactsSnapshot(t.databaseUrl)).toEqual(before);
+  });
+
+  it('reads semicolon-separated Windows-1252 and UTF-16 files', async () => {
+    const latin = Buffer.from('email;first name;birth date\r\nrene.dupre@example.org;Ren\xe9;12/25/1970\r\n', 'latin1');
+    const up1 = await uploadRaw(t.baseUrl, marketer, latin, 'legacy.csv');
+    expect(up1.body).toMatchObject({ encoding: 'windows-1252', delimiter: ';' });
+    expect((await configureAndRun(marketer, up1.body.id)).counts.created).toBe(1);
+
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Email\tFirstName\r\nzoe.wu@example.org\tZoë\r\n', 'utf16le')]);
+    const up2 = await uploadRaw(t.baseUrl, marketer, utf16, 'export.txt');
+    expect(up2.body).toMatchObject({ encoding: 'utf-16le', delimiter: '\t' });
+    expect((await configureAndRun(marketer, up2.body.id)).counts.created).toBe(1);
+
+    const officerCheck = await superuser(t.databaseUrl);
+    await officerCheck.end();
+  });
+
+  it('answers bad uploads with a clear 4xx', async () => {
+    const empty = await uploadRaw(t.baseUrl, marketer, '');
+    expect(empty.status).toBe(400);
+    const dupHeaders = await uploadRaw(t.baseUrl, marketer, 'email,email\na@b.org,c@d.org\n');
+    expect(dupHeaders.body).toMatchObject({ fields: [{ field: 'file', message: 'duplicate column header "email"' }] });
+    const res = await fetch(`${t.baseUrl}/api/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: [...marketer.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': marketer.cookies.get('hm_csrf')! },
+      body: '{}',
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('stops at a broken quote, keeping the rows before it', async () => {
+    const broken = 'email,first\r\nok1@example.org,A\r\nok2@example.org,"unclosed\r\nok3@example.org,C\r\n';
+    const up = await uploadRaw(t.baseUrl, marketer, broken);
+    const done = await configureAndRun(marketer, up.body.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/^CSV syntax error at row \d+ \(CSV_QUOTE_NOT_CLOSED\)$/);
+    expect((await marketer.post('/api/v1/contacts/lookup', { email: 'ok1@example.org' })).status).toBe(200);
+  });
+
+  it('keeps imported PHI out of the database dump and the logs', async () => {
+    const dump = await dumpDatabase(t.databaseUrl);
+    expect(phiFound(dump, PHI_VALUES)).toEqual([]);
+    expect(phiFound(logs.join(''), PHI_VALUES)).toEqual([]);
+    expect(logs.length).toBeGreaterThan(10);
+  });
+});
+
+async function contactsSnapshot(databaseUrl: string) {
+  const db = await superuser(databaseUrl);
+  try {
+    return (await db.query(`SELECT id, encode(phi, 'hex') AS phi, updated_at, condition_tokens FROM contacts ORDER BY id`)).rows;
+  } finally {
+    await db.end();
+  }
+}
