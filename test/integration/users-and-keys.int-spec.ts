@@ -37,6 +37,8 @@ describe('user administration and API keys', () => {
     const nurse = new ApiClient(t.baseUrl);
     const { secret } = await nurse.signInAndEnroll('nurse.lee@clinic.test', invited.body.temporaryPassword);
     expect((await nurse.get('/api/v1/auth/me')).body).toMatchObject({ mustChangePassword: true });
+    // Until the temporary password is replaced, nothing else answers.
+    expect((await nurse.get('/api/v1/dashboard')).body).toMatchObject({ code: 'password_change_required' });
     const weak = await nurse.post('/api/v1/auth/password', { currentPassword: invited.body.temporaryPassword, newPassword: 'password1234' });
     expect(weak.status).toBe(400);
     expect(weak.body).toMatchObject({ fields: [{ field: 'newPassword', message: 'is too common' }] });
@@ -44,6 +46,7 @@ describe('user administration and API keys', () => {
       204,
     );
     expect((await nurse.get('/api/v1/auth/me')).body).toMatchObject({ mustChangePassword: false });
+    expect((await nurse.get('/api/v1/dashboard')).status).toBe(200);
     expect(secret).toBeTruthy();
   });
 

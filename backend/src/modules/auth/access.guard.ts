@@ -60,7 +60,10 @@ export class AccessGuard implements CanActivate {
     if (access.kind === 'session-pending-mfa') return true;
     if (!session.mfaPassed) throw new DomainError('mfa_required', 'Complete multi-factor authentication first', 401);
     if (access.kind === 'authenticated') return true;
+    // A temporary password opens the password change and nothing else.
+    if (user.mustChangePassword) throw new DomainError('password_change_required', 'Choose a new password first', 403);
     const missing = access.permissions.filter((p) => !permissions.includes(p));
+
     if (missing.length) throw new DomainError('forbidden', `Your role (${user.role}) lacks the permission ${missing.join(', ')}`, 403);
     return true;
   }

@@ -13,7 +13,8 @@ export class UsersController {
   @RequirePermission(Permission.UsersRead)
   @Get()
   list(@Query() query: ListQueryDto) {
-    return this.admin.list(parseFilter(UserFilterDto, query.filter), { offset: query.offset, limit: query.perPage });
+    return this.admin.list(parseFilter(UserFilterDto, query.filter), { offset: query.offset, limit: query.perPage, sort: query.sort, order: query.order });
+
   }
 
   @RequirePermission(Permission.UsersRead)

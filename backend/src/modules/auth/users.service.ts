@@ -35,9 +35,16 @@ export class UsersService {
     return this.users.count({ where: { disabledAt: IsNull() } });
   }
 
-  async list(filter: { q?: string; role?: Role }, page: { offset: number; limit: number }): Promise<{ data: UserEntity[]; total: number }> {
-    const qb = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC').offset(page.offset).limit(page.limit);
+  async list(filter: { q?: string; role?: Role; ids?: string[] }, page: { offset: number; limit: number; sort?: string; order?: 'ASC' | 'DESC' }): Promise<{ data: UserEntity[]; total: number }> {
+    const sortable: Record<string, string> = { email: 'u.email', displayName: 'u.display_name', role: 'u.role', lastLoginAt: 'u.last_login_at', createdAt: 'u.created_at' };
+    const qb = this.users
+      .createQueryBuilder('u')
+      .orderBy(sortable[page.sort ?? ''] ?? 'u.created_at', page.order ?? 'ASC')
+      .offset(page.offset)
+      .limit(page.limit);
     if (filter.role) qb.andWhere('u.role = :role', { role: filter.role });
+    if (filter.ids?.length) qb.andWhere('u.id IN (:...ids)', { ids: filter.ids });
+
     if (filter.q) qb.andWhere('(u.email ILIKE :q OR u.display_name ILIKE :q)', { q: `%${filter.q.replace(/[%_]/g, '')}%` });
     const [data, total] = await qb.getManyAndCount();
     return { data, total };

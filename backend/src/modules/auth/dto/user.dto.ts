@@ -1,4 +1,4 @@
-import { IsBoolean, IsEmail, IsEnum, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsArray, IsBoolean, IsEmail, IsEnum, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { Role } from '../../../platform/http/index.js';
 
 export class InviteUserDto {
@@ -16,7 +16,9 @@ export class UpdateUserDto {
 export class UserFilterDto {
   @IsOptional() @IsString() @MaxLength(100) q?: string;
   @IsOptional() @IsEnum(Role) role?: Role;
+  @IsOptional() @IsArray() @IsUUID('all', { each: true, message: 'ids must be user ids' }) ids?: string[];
 }
+
 
 export class ChangePasswordDto {
   @IsString() @Length(1, 128) currentPassword!: string;
