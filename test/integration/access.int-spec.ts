@@ -36,6 +36,7 @@ describe('access control', () => {
       clients.set(role, client);
     }
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('finds the registered routes', () => {

@@ -19,6 +19,7 @@ describe('tamper-evident audit log', () => {
     officer = new ApiClient(t.baseUrl);
     await officer.signInAndEnroll('officer@clinic.test', PASSWORD);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('keeps the chain intact under concurrent writers', async () => {

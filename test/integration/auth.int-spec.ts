@@ -21,6 +21,7 @@ describe('sign-in with mandatory MFA', () => {
     t = await startTestApp({ entrypoint: 'api' });
     users = t.app.get(UsersService);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('enrols TOTP at first sign-in, then challenges for it at the next', async () => {

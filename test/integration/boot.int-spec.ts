@@ -48,8 +48,11 @@ describe('booting the built backend', () => {
     });
 
     afterAll(async () => {
+      // Either is unset when beforeAll failed before assigning it.
+      /* eslint-disable @typescript-eslint/no-unnecessary-condition */
       await app?.stop();
       await redis?.stop();
+      /* eslint-enable @typescript-eslint/no-unnecessary-condition */
     });
 
     it('answers liveness and readiness with each check', async () => {
@@ -65,8 +68,8 @@ describe('booting the built backend', () => {
       const doc = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as {
         paths: Record<string, Record<string, { 'x-access'?: { kind: string } }>>;
       };
-      expect(doc.paths['/api/v1/auth/login']?.post?.['x-access']).toEqual({ kind: 'public' });
-      expect(doc.paths['/api/v1/dashboard']?.get?.['x-access']).toEqual({ kind: 'permission', permissions: ['dashboard:read'] });
+      expect(doc.paths['/api/v1/auth/login'].post['x-access']).toEqual({ kind: 'public' });
+      expect(doc.paths['/api/v1/dashboard'].get['x-access']).toEqual({ kind: 'permission', permissions: ['dashboard:read'] });
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(ops)) expect(op['x-access'], `${method.toUpperCase()} ${path}`).toBeDefined();
       }

@@ -67,8 +67,11 @@ describe('contacts, consent and the preference center', () => {
     expect((await admin.post('/api/v1/attributes', { key: 'newsletterSegment', label: 'Newsletter segment', type: 'text', isPhi: false })).status).toBe(201);
   });
   afterAll(async () => {
+    // Either is unset when beforeAll failed before assigning it.
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition */
     await t?.close();
     await sink?.stop();
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   it('creates a contact, and names each bad field without echoing it', async () => {
@@ -134,16 +137,16 @@ describe('contacts, consent and the preference center', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.results.map((r) => r.status)).toEqual(['created', 'error', 'error', 'created', 'error', 'updated', 'error']);
-    expect(res.body.results[1]!.errors).toEqual([{ field: 'email', message: 'not a valid e-mail address' }]);
-    expect(res.body.results[2]!.errors).toEqual([{ field: 'birthDate', message: 'must be a date as YYYY-MM-DD or MM/DD/YYYY' }]);
-    expect(res.body.results[4]!.errors).toEqual([{ field: 'contacts[4]', message: 'must be an object' }]);
-    expect(res.body.results[6]!.errors).toEqual([{ field: 'identifiers', message: 'this mrn identifier already belongs to another contact' }]);
+    expect(res.body.results[1].errors).toEqual([{ field: 'email', message: 'not a valid e-mail address' }]);
+    expect(res.body.results[2].errors).toEqual([{ field: 'birthDate', message: 'must be a date as YYYY-MM-DD or MM/DD/YYYY' }]);
+    expect(res.body.results[4].errors).toEqual([{ field: 'contacts[4]', message: 'must be an object' }]);
+    expect(res.body.results[6].errors).toEqual([{ field: 'identifiers', message: 'this mrn identifier already belongs to another contact' }]);
     expect(res.body.summary).toEqual({ created: 2, updated: 1, unchanged: 0, skipped: 0, error: 4 });
 
     const again = await marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', { contacts: [{ email: 'a1@example.org' }, { email: 'new@example.org' }], onExisting: 'skip' });
     expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 1, error: 0 });
 
-    const a1 = res.body.results[0]!.id!;
+    const a1 = res.body.results[0].id!;
     const merged = await officer.post<{ phi: Record<string, unknown> }>(`/api/v1/contacts/${a1}/reveal`);
     expect(merged.body.phi).toMatchObject({ firstName: 'Ann', lastName: 'Again', conditions: [{ code: 'I10' }] });
     expect((await marketer.get<{ current: { topicKey: string; status: string }[] }>(`/api/v1/contacts/${a1}/consents`)).body.current).toEqual([
@@ -186,7 +189,7 @@ describe('contacts, consent and the preference center', () => {
     expect(await consent.mayReceive(mariaId, 'newsletter')).toEqual({ allowed: false, reason: 'consent_revoked' });
     const overview = await marketer.get<{ history: { topicKey: string; status: string; evidence: unknown }[] }>(`/api/v1/contacts/${mariaId}/consents`);
     expect(overview.body.history.filter((h) => h.topicKey === 'newsletter').map((h) => h.status)).toEqual(['confirmed', 'revoked']);
-    expect(overview.body.history[0]!.evidence).toEqual({ recorded: true });
+    expect(overview.body.history[0].evidence).toEqual({ recorded: true });
 
     const db = await superuser(t.databaseUrl);
     try {
@@ -219,10 +222,10 @@ describe('contacts, consent and the preference center', () => {
     expect(res.body).toEqual({ topic: 'newsletter', status: 'pending', confirmationSent: true });
     expect(await t.app.get(ConsentService).mayReceive(created.body.id, 'newsletter')).toEqual({ allowed: false, reason: 'consent_pending' });
     const messages = await sink.waitForMessages(1, 10_000);
-    const message = (await sink.store.get(messages[0]!.id))!;
+    const message = (await sink.store.get(messages[0].id))!;
     expect(message.envelope.rcptTo).toEqual(['doi@example.org']);
     expect(message.tls.protocol).toMatch(/^TLSv1\.[23]$/);
-    const link = /http:\/\/localhost:3999(\/p\/confirm\/[A-Za-z0-9_-]+)/.exec(message.text ?? '')![1]!;
+    const link = /http:\/\/localhost:3999(\/p\/confirm\/[A-Za-z0-9_-]+)/.exec(message.text ?? '')![1];
     // The token is opaque: its bytes are a ciphertext, not a readable contact id.
     expect(Buffer.from(link.split('/').pop()!, 'base64url').toString('latin1')).not.toMatch(/"c"|contact/);
 
@@ -271,7 +274,7 @@ describe('contacts, consent and the preference center', () => {
     const exported = await officer.get<{ contact: { phi: { email: string } }; consentHistory: { evidence: unknown }[] }>(`/api/v1/contacts/${mariaId}/export`);
     expect(exported.status).toBe(200);
     expect(exported.body.contact.phi.email).toBe('maria.gonzalez@example.org');
-    expect(exported.body.consentHistory[0]!.evidence).toEqual({ ip: '203.0.113.7', userAgent: 'Mozilla/5.0' });
+    expect(exported.body.consentHistory[0].evidence).toEqual({ ip: '203.0.113.7', userAgent: 'Mozilla/5.0' });
     expect((await marketer.get(`/api/v1/contacts/${mariaId}/export`)).status).toBe(403);
 
     expect((await marketer.request('DELETE', `/api/v1/contacts/${mariaId}`)).status).toBe(403);

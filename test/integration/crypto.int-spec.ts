@@ -16,6 +16,7 @@ describe('PHI encryption', () => {
     t = await startTestApp({ entrypoint: 'all' });
     crypto = t.app.get(CryptoService);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('round-trips a value bound to its table, column and row', async () => {

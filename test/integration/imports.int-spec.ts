@@ -33,6 +33,7 @@ describe('CSV import', () => {
     await marketer.post('/api/v1/topics', { key: 'newsletter', name: 'Newsletter', kind: 'marketing' });
     await marketer.post('/api/v1/attributes', { key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true });
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('detects the format and suggests a mapping for common headers', async () => {
@@ -54,8 +55,8 @@ describe('CSV import', () => {
       Notes: { field: 'ignore' },
     });
     const preview = await marketer.get<{ rows: string[][] }>(`/api/v1/imports/${first.id}/preview`);
-    expect(preview.body.rows[0]![0]).toBe('olivia.chen@example.org');
-    expect(preview.body.rows[2]![9]).toBe('Line one\r\nline two');
+    expect(preview.body.rows[0][0]).toBe('olivia.chen@example.org');
+    expect(preview.body.rows[2][9]).toBe('Line one\r\nline two');
   });
 
   it('refuses a configuration without an attestation or an e-mail column, naming the field', async () => {
@@ -99,7 +100,7 @@ describe('CSV import', () => {
     const olivia = await marketer.post<{ id: string }>('/api/v1/contacts/lookup', { identifier: { system: 'mrn', value: 'MRN-1001' } });
     const consents = await marketer.get<{ current: { topicKey: string; status: string; method: string }[]; history: { source: string }[] }>(`/api/v1/contacts/${olivia.body.id}/consents`);
     expect(consents.body.current).toEqual([expect.objectContaining({ topicKey: 'newsletter', status: 'confirmed', method: 'import_attestation' })]);
-    expect(consents.body.history[0]!.source).toBe(`import:${first.id}`);
+    expect(consents.body.history[0].source).toBe(`import:${first.id}`);
     const imp = await marketer.get<{ consent: { attestation: string; attestedBy: string } }>(`/api/v1/imports/${first.id}`);
     expect(imp.body.consent.attestation).toBe('I attest these patients gave prior express consent to receive this newsletter.');
 
@@ -167,7 +168,7 @@ describe('CSV import', () => {
 async function contactsSnapshot(databaseUrl: string) {
   const db = await superuser(databaseUrl);
   try {
-    return (await db.query(`SELECT id, encode(phi, 'hex') AS phi, updated_at, condition_tokens FROM contacts ORDER BY id`)).rows;
+    return (await db.query<Record<string, unknown>>(`SELECT id, encode(phi, 'hex') AS phi, updated_at, condition_tokens FROM contacts ORDER BY id`)).rows;
   } finally {
     await db.end();
   }

@@ -17,6 +17,7 @@ describe('user administration and API keys', () => {
     admin = new ApiClient(t.baseUrl);
     await admin.signInAndEnroll('admin@clinic.test', PASSWORD);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('invites a user with a one-time password that must be changed, and names bad fields', async () => {

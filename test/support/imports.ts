@@ -19,7 +19,7 @@ export const ATTESTATION = 'I attest these patients gave prior express consent t
 export async function uploadRaw(baseUrl: string, client: ApiClient, body: string | Buffer | ReadableStream<Uint8Array>, name = 'patients.csv'): Promise<{ status: number; body: ImportViewBody }> {
   const headers: Record<string, string> = { 'content-type': 'text/csv', 'x-file-name': encodeURIComponent(name), 'x-csrf-token': client.cookies.get('hm_csrf') ?? '' };
   headers.cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await fetch(`${baseUrl}/api/v1/imports`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+  const res = await fetch(`${baseUrl}/api/v1/imports`, { method: 'POST', headers, body, duplex: 'half' });
   return { status: res.status, body: (await res.json()) as ImportViewBody };
 }
 

@@ -34,7 +34,7 @@ export async function superuser(databaseUrl: string): Promise<pg.Client> {
   return client;
 }
 
-export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+export function testConfig(overrides: Partial<Record<string, string>> = {}): AppConfig {
   return parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: overrides.DATABASE_URL ?? 'postgres://unset@127.0.0.1:1/unset',
