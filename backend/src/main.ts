@@ -2,14 +2,16 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { importCommand } from './cli/import-command.js';
 import { seedDemoData } from './cli/seed.js';
+
 import { type AppConfig, ConfigError, maskedConfig, parseConfig } from './config/index.js';
 import { runMigrations } from './platform/database/index.js';
 import { configureHttp } from './platform/http/configure-http.js';
 import { createLogger, NestPinoLogger } from './platform/logging/index.js';
 import type { Entrypoint } from './platform/process/process-role.js';
 
-const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed'] as const;
+const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import'] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function main() {
@@ -33,6 +35,15 @@ async function main() {
     const applied = await runMigrations(config);
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
     logger.flush();
+    return;
+  }
+  if (command === 'import') {
+    const app = await NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', config), { logger: new NestPinoLogger(logger), abortOnError: false });
+    try {
+      process.exitCode = await importCommand(app, process.argv.slice(3));
+    } finally {
+      await app.close();
+    }
     return;
   }
   if (command === 'seed') {

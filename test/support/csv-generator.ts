@@ -10,9 +10,12 @@ export const CSV_HEADER = 'email,first_name,last_name,dob,sex,phone,zip,state,mr
 
 /** A deterministic row of realistic PHI: the same n always gives the same row. */
 export function csvRow(n: number, prefix = 'patient'): string {
-  const pick = <T>(list: T[], salt: number) => list[(n * 2654435761 + salt) % list.length >>> 0]!;
+  const pick = <T>(list: T[], salt: number) => list[((n * 2654435761 + salt) % list.length) >>> 0];
   const year = 1940 + (n % 60);
-  const dob = n % 2 ? `${String((n % 12) + 1).padStart(2, '0')}/${String((n % 28) + 1).padStart(2, '0')}/${year}` : `${year}-${String((n % 12) + 1).padStart(2, '0')}-${String((n % 28) + 1).padStart(2, '0')}`;
+  const dob =
+    n % 2
+      ? `${String((n % 12) + 1).padStart(2, '0')}/${String((n % 28) + 1).padStart(2, '0')}/${year}`
+      : `${year}-${String((n % 12) + 1).padStart(2, '0')}-${String((n % 28) + 1).padStart(2, '0')}`;
   const codes = [pick(CODES, 1), ...(n % 3 === 0 ? [pick(CODES, 7)] : [])].join(';');
   const lastName = pick(LAST, 3);
   return [

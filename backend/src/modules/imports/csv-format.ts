@@ -27,7 +27,7 @@ export function detectDelimiter(text: string): string {
     const counts = lines.map((l) => countOutsideQuotes(l, d));
     if (!counts.length || counts[0] === 0) continue;
     const consistent = counts.filter((c) => c === counts[0]).length / counts.length;
-    const score = consistent * 1000 + counts[0]!;
+    const score = consistent * 1000 + counts[0];
     if (score > best.score) best = { d, score };
   }
   return best.d;

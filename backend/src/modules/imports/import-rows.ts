@@ -29,7 +29,7 @@ export class RowMapper {
     for (let i = 0; i < this.headers.length; i++) {
       const value = record[i]?.trim();
       if (!value) continue;
-      const m = this.mapping[this.headers[i]!];
+      const m = this.mapping[this.headers[i]];
       if (!m || m.field === 'ignore') continue;
       switch (m.field) {
         case 'identifier':

@@ -43,7 +43,9 @@ export class ImportRunner {
     const lock = this.dataSource.createQueryRunner();
     await lock.connect();
     try {
-      const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock(727100, $1::int) AS locked`, [Number(importId) % 2_000_000_000])) as [{ locked: boolean }];
+      const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock(727100, $1::int) AS locked`, [Number(importId) % 2_000_000_000])) as [
+        { locked: boolean },
+      ];
       if (!locked) return false;
       try {
         await this.execute(importId, onProgress);
@@ -60,12 +62,16 @@ export class ImportRunner {
     let job = await this.load(importId);
     if (!job || !['queued', 'running'].includes(job.status)) return;
     if (!job.mapping) return this.fail(importId, 'no column mapping');
-    await this.dataSource.query(`UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [importId]);
+    await this.dataSource.query(`UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [
+      importId,
+    ]);
     job = (await this.load(importId))!;
     const definitions = await this.attributes.definitions();
     const mapper = new RowMapper(job.headers, job.mapping!);
     const actor = { type: 'user' as const, id: job.created_by };
-    const consent = job.consent ? { topic: job.consent.topic, status: 'confirmed' as const, method: 'import_attestation' as const, source: `import:${importId}` } : undefined;
+    const consent = job.consent
+      ? { topic: job.consent.topic, status: 'confirmed' as const, method: 'import_attestation' as const, source: `import:${importId}` }
+      : undefined;
     const checkpoint = job.checkpoint_row;
     const seenInDryRun = new Set<string>();
 
@@ -76,9 +82,11 @@ export class ImportRunner {
     let bytesRead = 0;
 
     const flush = async () => {
-      if (job!.dry_run) await this.commitDryRun(importId, batch, errors, lastRow, bytesRead, seenInDryRun);
+      if (job.dry_run) await this.commitDryRun(importId, batch, errors, lastRow, bytesRead, seenInDryRun);
       else if (batch.length) {
-        await this.contacts.writeAll(batch, job!.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, errors, lastRow, bytesRead, mapper));
+        await this.contacts.writeAll(batch, job.on_existing, actor, consent, importId, (tx, results) =>
+          this.commitBatch(tx, importId, results, errors, lastRow, bytesRead, mapper),
+        );
       } else {
         await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], errors, lastRow, bytesRead, mapper));
       }
@@ -104,7 +112,9 @@ export class ImportRunner {
         if (tail) yield tail;
       })(),
     );
-    const parser = text.pipe(parse({ delimiter: job.delimiter ?? ',', relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }));
+    const parser = text.pipe(
+      parse({ delimiter: job.delimiter ?? ',', relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }),
+    );
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
         rowNumber++;
@@ -131,7 +141,11 @@ export class ImportRunner {
       if (code?.startsWith('CSV_')) {
         // Rows before the broken one are committed; the report names where the file broke.
         await flush().catch(() => undefined);
-        await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [importId, rowNumber + 1, `CSV syntax error (${code}): the file cannot be read past this row`]);
+        await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [
+          importId,
+          rowNumber + 1,
+          `CSV syntax error (${code}): the file cannot be read past this row`,
+        ]);
         await this.dataSource.query(`UPDATE imports SET error_count = error_count + 1 WHERE id = $1`, [importId]);
         return this.fail(importId, `CSV syntax error at row ${rowNumber + 1} (${code})`);
       }
@@ -142,11 +156,19 @@ export class ImportRunner {
   }
 
   /** One transaction: the batch's contacts (by the caller), its error rows, counters and checkpoint. */
-  private async commitBatch(tx: EntityManager, importId: string, results: WriteResult[], errors: RowError[], lastRow: number, bytesRead: number, mapper: RowMapper): Promise<void> {
+  private async commitBatch(
+    tx: EntityManager,
+    importId: string,
+    results: WriteResult[],
+    errors: RowError[],
+    lastRow: number,
+    bytesRead: number,
+    mapper: RowMapper,
+  ): Promise<void> {
     const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0 };
     const all = [...errors];
     for (const r of results) {
-      if (r.status === 'error') for (const e of r.errors) all.push({ row: r.ref, column: mapper.columnOf(e as FieldProblem), reason: e.message });
+      if (r.status === 'error') for (const e of r.errors) all.push({ row: r.ref, column: mapper.columnOf(e), reason: e.message });
       else counts[r.status]++;
     }
     await this.insertErrors(tx, importId, all);
@@ -160,13 +182,22 @@ export class ImportRunner {
   }
 
   /** A dry run writes no contact: it reports what would be created or updated, and every bad row. */
-  private async commitDryRun(importId: string, batch: { ref: number; input: ContactInput }[], errors: RowError[], lastRow: number, bytesRead: number, seen: Set<string>) {
+  private async commitDryRun(
+    importId: string,
+    batch: { ref: number; input: ContactInput }[],
+    errors: RowError[],
+    lastRow: number,
+    bytesRead: number,
+    seen: Set<string>,
+  ) {
     let created = 0;
     let updated = 0;
     if (batch.length) {
       const tokens = batch.map((b) => tokenOf.email(this.crypto, b.input.phi.email));
       const existing = new Set(
-        ((await this.dataSource.query(`SELECT email_token FROM contacts WHERE email_token = ANY($1::bytea[])`, [tokens])) as { email_token: Buffer }[]).map((r) => r.email_token.toString('hex')),
+        (await this.dataSource.query<{ email_token: Buffer }[]>(`SELECT email_token FROM contacts WHERE email_token = ANY($1::bytea[])`, [tokens])).map((r) =>
+          r.email_token.toString('hex'),
+        ),
       );
       for (const t of tokens) {
         const key = t.toString('hex');
@@ -197,23 +228,39 @@ export class ImportRunner {
   private async finish(importId: string, rows: number) {
     const job = (await this.load(importId))!;
     const status = job.dry_run ? 'validated' : 'completed';
-    await this.dataSource.query(`UPDATE imports SET status = $2, rows_total = $3, rows_done = $3, bytes_done = bytes, finished_at = now(), updated_at = now() WHERE id = $1 AND status = 'running'`, [importId, status, Math.max(0, rows)]);
+    await this.dataSource.query(
+      `UPDATE imports SET status = $2, rows_total = $3, rows_done = $3, bytes_done = bytes, finished_at = now(), updated_at = now() WHERE id = $1 AND status = 'running'`,
+      [importId, status, Math.max(0, rows)],
+    );
     if (!job.dry_run) await this.storage.remove(importId);
     await this.audit.record({
       actor: { type: job.created_by ? 'user' : 'system', id: job.created_by },
       action: job.dry_run ? 'import.validated' : 'import.completed',
       subject: { type: 'import', id: importId },
-      details: { rows, created: job.created_count, updated: job.updated_count, unchanged: job.unchanged_count, skipped: job.skipped_count, errors: job.error_count },
+      details: {
+        rows,
+        created: job.created_count,
+        updated: job.updated_count,
+        unchanged: job.unchanged_count,
+        skipped: job.skipped_count,
+        errors: job.error_count,
+      },
     });
   }
 
   private async fail(importId: string, message: string) {
     await this.dataSource.query(`UPDATE imports SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [importId, message]);
-    await this.audit.record({ actor: { type: 'system' }, action: 'import.failed', subject: { type: 'import', id: importId }, outcome: 'failure', details: { message } });
+    await this.audit.record({
+      actor: { type: 'system' },
+      action: 'import.failed',
+      subject: { type: 'import', id: importId },
+      outcome: 'failure',
+      details: { message },
+    });
   }
 
   private async load(importId: string): Promise<ImportRow | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM imports WHERE id = $1`, [importId])) as ImportRow[];
+    const [row] = await this.dataSource.query<ImportRow[]>(`SELECT * FROM imports WHERE id = $1`, [importId]);
     return row;
   }
 }

@@ -36,7 +36,11 @@ export class ImportStorage {
       const chunk = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.dataSource.query(`INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)`, [importId, seq, this.crypto.encrypt('phi', chunk, ImportStorage.aad(importId, seq))]);
+      await this.dataSource.query(`INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)`, [
+        importId,
+        seq,
+        this.crypto.encrypt('phi', chunk, ImportStorage.aad(importId, seq)),
+      ]);
       chunk.fill(0);
       seq++;
     };
@@ -57,7 +61,7 @@ export class ImportStorage {
   /** The file again, decrypted chunk by chunk, in order. */
   async *read(importId: string, fromSeq = 0): AsyncGenerator<Buffer> {
     for (let seq = fromSeq; ; seq++) {
-      const [row] = (await this.dataSource.query(`SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2`, [importId, seq])) as { data: Buffer }[];
+      const [row] = await this.dataSource.query<{ data: Buffer }[]>(`SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2`, [importId, seq]);
       if (!row) return;
       yield await this.crypto.decrypt(row.data, ImportStorage.aad(importId, seq));
     }

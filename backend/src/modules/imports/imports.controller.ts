@@ -23,9 +23,11 @@ export class ImportsController {
   @Post()
   @ApiConsumes('text/csv', 'application/octet-stream')
   upload(@Req() req: Request, @Auth() auth: AuthContext) {
-    const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (!['text/csv', 'application/octet-stream', 'text/plain', 'application/vnd.ms-excel'].includes(type)) {
-      throw new DomainError('import_content_type', 'Send the file as the request body with Content-Type text/csv', 415, [{ field: 'content-type', message: 'expected text/csv' }]);
+      throw new DomainError('import_content_type', 'Send the file as the request body with Content-Type text/csv', 415, [
+        { field: 'content-type', message: 'expected text/csv' },
+      ]);
     }
     let name = 'upload.csv';
     try {

@@ -60,20 +60,23 @@ export class ImportsService {
       const text = new TextDecoder(encoding).decode(head.subarray(bomLength));
       const delimiter = detectDelimiter(text);
       const headers = this.headersOf(text, delimiter);
-      await this.dataSource.query(`UPDATE imports SET status = 'uploaded', bytes = $2, sha256 = $3, encoding = $4, delimiter = $5, headers = $6, mapping = $7, updated_at = now() WHERE id = $1`, [
-        id,
-        bytes,
-        sha256,
-        encoding,
-        delimiter,
-        headers,
-        JSON.stringify(suggestMapping(headers, await this.attributes.list())),
-      ]);
-      await this.audit.record({ actor, action: 'import.uploaded', subject: { type: 'import', id }, details: { bytes, sha256, encoding, delimiter, columns: headers.length } });
+      await this.dataSource.query(
+        `UPDATE imports SET status = 'uploaded', bytes = $2, sha256 = $3, encoding = $4, delimiter = $5, headers = $6, mapping = $7, updated_at = now() WHERE id = $1`,
+        [id, bytes, sha256, encoding, delimiter, headers, JSON.stringify(suggestMapping(headers, await this.attributes.list()))],
+      );
+      await this.audit.record({
+        actor,
+        action: 'import.uploaded',
+        subject: { type: 'import', id },
+        details: { bytes, sha256, encoding, delimiter, columns: headers.length },
+      });
       return this.get(id);
     } catch (err) {
       await this.storage.remove(id);
-      await this.dataSource.query(`UPDATE imports SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [id, err instanceof DomainError ? err.message : 'upload failed']);
+      await this.dataSource.query(`UPDATE imports SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [
+        id,
+        err instanceof DomainError ? err.message : 'upload failed',
+      ]);
       throw err;
     }
   }
@@ -100,22 +103,37 @@ export class ImportsService {
     return { headers: job.headers, rows: records.slice(1, rows + 1) };
   }
 
-  async configure(id: string, input: { mapping: Record<string, ColumnMapping>; onExisting: 'update' | 'skip'; consent: ImportConsent }, actor: AuditActor): Promise<ImportView> {
+  async configure(
+    id: string,
+    input: { mapping: Record<string, ColumnMapping>; onExisting: 'update' | 'skip'; consent: ImportConsent },
+    actor: AuditActor,
+  ): Promise<ImportView> {
     const job = await this.row(id);
-    if (!['uploaded', 'validated', 'failed'].includes(job.status)) throw new DomainError('import_state', `The import is ${job.status}: it can no longer be configured`, 409);
+    if (!['uploaded', 'validated', 'failed'].includes(job.status))
+      throw new DomainError('import_state', `The import is ${job.status}: it can no longer be configured`, 409);
     const problems = await this.checkMapping(job.headers, input.mapping);
     const topic = await this.topics.byKey(input.consent.topic);
     if (topic.archivedAt) problems.push({ field: 'consent.topic', message: 'the topic is archived' });
     if (!input.consent.attestation.trim()) problems.push({ field: 'consent.attestation', message: 'required' });
     if (problems.length) throw new DomainError('import_mapping', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 400, problems);
     const consent = { ...input.consent, attestedBy: actor.id ?? 'unknown', attestedAt: new Date().toISOString() };
-    await this.dataSource.query(`UPDATE imports SET mapping = $2, on_existing = $3, consent = $4, updated_at = now() WHERE id = $1`, [id, JSON.stringify(input.mapping), input.onExisting, JSON.stringify(consent)]);
-    await this.audit.record({ actor, action: 'import.configured', subject: { type: 'import', id }, details: { topic: topic.key, basis: input.consent.basis, onExisting: input.onExisting } });
+    await this.dataSource.query(`UPDATE imports SET mapping = $2, on_existing = $3, consent = $4, updated_at = now() WHERE id = $1`, [
+      id,
+      JSON.stringify(input.mapping),
+      input.onExisting,
+      JSON.stringify(consent),
+    ]);
+    await this.audit.record({
+      actor,
+      action: 'import.configured',
+      subject: { type: 'import', id },
+      details: { topic: topic.key, basis: input.consent.basis, onExisting: input.onExisting },
+    });
     return this.get(id);
   }
 
   /** Queues the dry run (validate only) or the real import; both start from the first row. */
-  async start(id: string, dryRun: boolean, actor: AuditActor): Promise<ImportView> {
+  async start(id: string, dryRun: boolean, actor: AuditActor, options: { enqueue: boolean } = { enqueue: true }): Promise<ImportView> {
     const job = await this.row(id);
     if (!['uploaded', 'validated', 'failed'].includes(job.status)) throw new DomainError('import_state', `The import is ${job.status}`, 409);
     if (!job.consent || !job.mapping) throw new DomainError('import_not_configured', 'Set the column mapping and the consent attestation first', 409);
@@ -130,14 +148,17 @@ export class ImportsService {
       }
       await tx.query(`UPDATE imports SET status = 'queued', dry_run = $2, error = NULL, updated_at = now() WHERE id = $1`, [id, dryRun]);
     });
-    await this.enqueue(id);
+    // The operator CLI runs the import in its own process instead of queueing it.
+    if (options.enqueue) await this.enqueue(id);
     await this.audit.record({ actor, action: dryRun ? 'import.validation-started' : 'import.started', subject: { type: 'import', id }, details: { resume } });
+
     return this.get(id);
   }
 
   async cancel(id: string, actor: AuditActor): Promise<ImportView> {
     const job = await this.row(id);
-    if (!['queued', 'running', 'uploaded', 'validated', 'failed'].includes(job.status)) throw new DomainError('import_state', `The import is ${job.status}`, 409);
+    if (!['queued', 'running', 'uploaded', 'validated', 'failed'].includes(job.status))
+      throw new DomainError('import_state', `The import is ${job.status}`, 409);
     await this.dataSource.query(`UPDATE imports SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1`, [id]);
     await this.storage.remove(id);
     await this.audit.record({ actor, action: 'import.cancelled', subject: { type: 'import', id } });
@@ -150,17 +171,20 @@ export class ImportsService {
     yield 'row,column,reason\n';
     let after = 0;
     for (;;) {
-      const rows = (await this.dataSource.query(`SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`, [id, after])) as {
+      const rows = (await this.dataSource.query(
+        `SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`,
+        [id, after],
+      )) as {
         row_number: number;
         column_name: string;
         reason: string;
       }[];
       if (!rows.length) return;
       // Rows with several problems: all of them are kept together by fetching whole rows per page.
-      const lastRow = rows[rows.length - 1]!.row_number;
+      const lastRow = rows[rows.length - 1].row_number;
       const complete = rows.length === 5000 ? rows.filter((r) => r.row_number < lastRow) : rows;
       yield complete.map((r) => `${r.row_number},${csv(r.column_name)},${csv(r.reason)}\n`).join('');
-      after = complete.length ? complete[complete.length - 1]!.row_number : lastRow;
+      after = complete.length ? complete[complete.length - 1].row_number : lastRow;
       if (rows.length < 5000) return;
     }
   }
@@ -168,7 +192,10 @@ export class ImportsService {
   async errors(id: string, page: { offset: number; limit: number }) {
     await this.row(id);
     const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM import_errors WHERE import_id = $1`, [id])) as [{ total: number }];
-    const rows = (await this.dataSource.query(`SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 ORDER BY row_number, column_name OFFSET $2 LIMIT $3`, [id, page.offset, page.limit])) as {
+    const rows = (await this.dataSource.query(
+      `SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 ORDER BY row_number, column_name OFFSET $2 LIMIT $3`,
+      [id, page.offset, page.limit],
+    )) as {
       row_number: number;
       column_name: string;
       reason: string;
@@ -178,7 +205,10 @@ export class ImportsService {
 
   /** Imports whose worker vanished (killed, or Redis lost the job) go back on the queue. */
   async requeueStalled(olderThanMs = 120_000): Promise<number> {
-    const rows = (await this.dataSource.query(`SELECT id::text AS id FROM imports WHERE status IN ('queued', 'running') AND updated_at < now() - ($1 || ' milliseconds')::interval`, [olderThanMs])) as { id: string }[];
+    const rows = (await this.dataSource.query(
+      `SELECT id::text AS id FROM imports WHERE status IN ('queued', 'running') AND updated_at < now() - ($1 || ' milliseconds')::interval`,
+      [olderThanMs],
+    )) as { id: string }[];
     for (const r of rows) {
       const existing = await this.queue.getJob(`import-${r.id}`);
       const state = existing ? await existing.getState() : 'missing';
@@ -222,10 +252,14 @@ export class ImportsService {
     const end = firstLineEnd(text);
     const [first] = this.records(end >= 0 ? text.slice(0, end + 1) : `${text}\n`, delimiter);
     const headers = (first ?? []).map((h) => h.trim());
-    if (!headers.length || headers.every((h) => !h)) throw new DomainError('import_no_header', 'The file has no header row', 400, [{ field: 'file', message: 'no header row' }]);
+    if (!headers.length || headers.every((h) => !h))
+      throw new DomainError('import_no_header', 'The file has no header row', 400, [{ field: 'file', message: 'no header row' }]);
     const seen = new Set<string>();
     for (const h of headers) {
-      if (seen.has(h)) throw new DomainError('import_duplicate_header', 'Two columns have the same header', 400, [{ field: 'file', message: `duplicate column header "${h.slice(0, 60)}"` }]);
+      if (seen.has(h))
+        throw new DomainError('import_duplicate_header', 'Two columns have the same header', 400, [
+          { field: 'file', message: `duplicate column header "${h.slice(0, 60)}"` },
+        ]);
       seen.add(h);
     }
     return headers;
@@ -261,7 +295,6 @@ function firstLineEnd(text: string): number {
 }
 
 function csv(value: string): string {
-
   const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
