@@ -181,7 +181,8 @@ export const authProvider: HipaaAuthProvider = {
     const status = statusOf(error);
     if (status === 401) {
       forgetUser();
-      return rejectWith({ message: false, redirectTo: '/login' });
+      // No redirectTo: react-admin's default login route carries the /admin basename.
+      return rejectWith({ message: false });
     }
     if (status === 403) {
       return rejectWith({ message: NOT_ALLOWED, logoutUser: false });
