@@ -13,6 +13,7 @@ describe('import CLI for operators', () => {
     t = await startTestApp({ entrypoint: 'api' });
     await t.app.get(TopicsService).create({ key: 'newsletter', name: 'Newsletter', kind: 'marketing' }, { type: 'system' });
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('imports a file with a progress bar and a summary line', async () => {
@@ -30,7 +31,7 @@ describe('import CLI for operators', () => {
     const db = await superuser(t.databaseUrl);
     try {
       expect((await db.query(`SELECT count(*)::int AS n FROM contacts`)).rows[0]).toEqual({ n: 3000 });
-      expect((await db.query(`SELECT actor_id FROM audit_log WHERE action = 'import.started'`)).rows[0].actor_id).toMatch(/^cli:/);
+      expect((await db.query<{ actor_id: string }>(`SELECT actor_id FROM audit_log WHERE action = 'import.started'`)).rows[0].actor_id).toMatch(/^cli:/);
     } finally {
       await db.end();
     }

@@ -26,6 +26,7 @@ describe('import resumes after a killed worker', () => {
   });
   afterAll(async () => {
     for (const w of workers) await w.stop('SIGKILL');
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
     await t?.close();
   });
 

@@ -2,6 +2,7 @@ import {
   Alert,
   Box,
   Card,
+  CardActionArea,
   CardContent,
   Chip,
   LinearProgress,
@@ -15,20 +16,37 @@ import {
   Typography,
 } from '@mui/material';
 import { useEffect, useState } from 'react';
-import { Title, useDataProvider } from 'react-admin';
+import { Title, useCanAccess, useCreatePath, useDataProvider } from 'react-admin';
+import { Link } from 'react-router-dom';
 
 import type { DashboardSummary, HipaaDataProvider, ProcessStatus, QueueStatus } from '../providers/dataProvider';
 
 /** Process liveness changes by the heartbeat, so the page follows it without a reload. */
 const REFRESH_MS = 15_000;
 
-const COUNT_LABELS: ReadonlyArray<[keyof DashboardSummary['counts'], string]> = [
-  ['users', 'Users'],
-  ['contacts', 'Contacts'],
-  ['campaigns', 'Campaigns'],
-  ['journeys', 'Journeys'],
-  ['auditEvents', 'Audit events'],
+/**
+ * The counts the backend may report, in display order, with the list each one opens. A count the
+ * backend does not send (its module is not built yet) is not shown; one it sends that is not
+ * listed here comes last, under its key.
+ */
+const COUNTS: ReadonlyArray<{ key: string; label: string; resource?: string }> = [
+  { key: 'contacts', label: 'Contacts', resource: 'contacts' },
+  { key: 'campaigns', label: 'Campaigns' },
+  { key: 'journeys', label: 'Journeys' },
+  { key: 'users', label: 'Users', resource: 'users' },
+  { key: 'auditEvents', label: 'Audit events', resource: 'audit-events' },
 ];
+
+function countsToShow(counts: DashboardSummary['counts']): { key: string; label: string; resource?: string; value: number }[] {
+  const known = COUNTS.flatMap((count) => {
+    const value = counts[count.key];
+    return value === undefined ? [] : [{ ...count, value }];
+  });
+  const others = Object.entries(counts).flatMap(([key, value]) =>
+    value === undefined || COUNTS.some((count) => count.key === key) ? [] : [{ key, label: key, value }],
+  );
+  return [...known, ...others];
+}
 
 const numberFormat = new Intl.NumberFormat();
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -70,17 +88,29 @@ function useDashboard() {
   return { summary, error };
 }
 
-function CountCard({ label, value, name }: { label: string; value: number; name: string }) {
+/** A count; it opens its list for those who may see it. */
+function CountCard({ label, value, name, resource }: { label: string; value: number; name: string; resource?: string }) {
+  const { canAccess } = useCanAccess({ resource: resource ?? '', action: 'list', enabled: resource !== undefined });
+  const createPath = useCreatePath();
+  const content = (
+    <CardContent>
+      <Typography variant="body2" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography variant="h4" component="p">
+        {numberFormat.format(value)}
+      </Typography>
+    </CardContent>
+  );
   return (
     <Card sx={{ flex: '1 1 160px' }} data-testid={`count-${name}`}>
-      <CardContent>
-        <Typography variant="body2" color="text.secondary">
-          {label}
-        </Typography>
-        <Typography variant="h4" component="p">
-          {numberFormat.format(value)}
-        </Typography>
-      </CardContent>
+      {resource && canAccess ? (
+        <CardActionArea component={Link} to={createPath({ resource, type: 'list' })}>
+          {content}
+        </CardActionArea>
+      ) : (
+        content
+      )}
     </Card>
   );
 }
@@ -178,8 +208,8 @@ export function Dashboard() {
       {summary && (
         <Stack spacing={3}>
           <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 2 }}>
-            {COUNT_LABELS.map(([key, label]) => (
-              <CountCard key={key} name={key} label={label} value={summary.counts[key]} />
+            {countsToShow(summary.counts).map((count) => (
+              <CountCard key={count.key} name={count.key} label={count.label} value={count.value} resource={count.resource} />
             ))}
           </Box>
           <ProcessesTable processes={summary.processes} />

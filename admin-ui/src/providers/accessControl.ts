@@ -52,6 +52,51 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     show: 'system:manage',
     create: 'system:manage',
   },
+  // Contacts are never deleted, only erased (PHI removed, the row kept as a tombstone); PHI values
+  // are shown only by an audited reveal or a full-record export.
+  contacts: {
+    list: 'contacts:read',
+    show: 'contacts:read',
+    create: 'contacts:write',
+    edit: 'contacts:write',
+    reveal: 'phi:reveal',
+    export: 'contacts:export',
+    erase: 'contacts:erase',
+    consent: 'consent:write',
+  },
+  // Definitions are archived, never deleted: contacts may still hold values for them.
+  attributes: {
+    list: 'attributes:read',
+    show: 'attributes:read',
+    create: 'attributes:manage',
+    edit: 'attributes:manage',
+  },
+  topics: {
+    list: 'topics:read',
+    show: 'topics:read',
+    create: 'topics:manage',
+    edit: 'topics:manage',
+  },
+  // Published texts are immutable: a change is a new version, so there is no edit.
+  'authorization-texts': {
+    list: 'topics:read',
+    show: 'topics:read',
+    create: 'topics:manage',
+  },
+  suppressions: {
+    list: 'suppressions:read',
+    create: 'suppressions:manage',
+    delete: 'suppressions:manage',
+  },
+  // `edit` is the wizard resumed on an uploaded import (mapping, consent, start).
+  imports: {
+    list: 'imports:read',
+    show: 'imports:read',
+    create: 'imports:write',
+    edit: 'imports:write',
+    start: 'imports:write',
+    cancel: 'imports:write',
+  },
 };
 
 export function requiredPermission(resource: string, action: string): string | undefined {

@@ -1,34 +1,30 @@
-import type {
-  CreateParams,
-  CreateResult,
-  DataProvider,
-  DeleteParams,
-  DeleteResult,
-  GetListParams,
-  GetListResult,
-  GetManyParams,
-  GetManyReferenceParams,
-  GetManyReferenceResult,
-  GetManyResult,
-  GetOneParams,
-  GetOneResult,
-  Identifier,
-  RaRecord,
-  UpdateParams,
-  UpdateResult,
+import {
+  HttpError,
+  type CreateParams,
+  type CreateResult,
+  type DataProvider,
+  type DeleteParams,
+  type DeleteResult,
+  type GetListParams,
+  type GetListResult,
+  type GetManyParams,
+  type GetManyReferenceParams,
+  type GetManyReferenceResult,
+  type GetManyResult,
+  type GetOneParams,
+  type GetOneResult,
+  type Identifier,
+  type RaRecord,
+  type UpdateParams,
+  type UpdateResult,
 } from 'react-admin';
 
-import { API_PREFIX, httpClient } from './httpClient';
+import { API_PREFIX, httpClient, uploadFile } from './httpClient';
 
 /** `GET /api/v1/dashboard`. */
 export interface DashboardSummary {
-  counts: {
-    users: number;
-    contacts: number;
-    campaigns: number;
-    journeys: number;
-    auditEvents: number;
-  };
+  /** One entry per module that counts something (`users`, `contacts`, `auditEvents`…); modules not yet built have none. */
+  counts: Partial<Record<string, number>>;
   processes: ProcessStatus[];
   queues: QueueStatus[];
   version: string;
@@ -147,6 +143,258 @@ export interface KeyRotationRecord {
   finishedAt: string | null;
 }
 
+export type AttributeValue = string | number | boolean | string[];
+
+/** `GET /api/v1/contacts/:id`: what anyone who may read contacts sees, without a PHI value. */
+export interface ContactRecord {
+  id: string;
+  status: 'active' | 'erased';
+  /** `j•••@e•••.org`; null once erased. */
+  emailMasked: string | null;
+  initials: string | null;
+  /** The names of the PHI fields that hold a value, never the values. */
+  phiFields: string[];
+  timeZone: string | null;
+  language: string | null;
+  /** Custom attributes not marked PHI. */
+  attributes: Record<string, AttributeValue>;
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Sex = 'female' | 'male' | 'other' | 'unknown';
+export type InsuranceStatus = 'commercial' | 'medicare' | 'medicaid' | 'tricare' | 'uninsured' | 'other';
+export type IdentifierKind = 'mrn' | 'member' | 'patient' | 'other';
+export type CodeSystem = 'ICD-10' | 'SNOMED-CT' | 'other';
+
+/** Every PHI field of a contact, as `POST /contacts/:id/reveal` answers it. */
+export interface ContactPhi {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  birthDate?: string;
+  sex?: Sex;
+  phone?: string;
+  postalCode?: string;
+  state?: string;
+  identifiers?: { kind: IdentifierKind; system: string; value: string }[];
+  conditions?: { system: CodeSystem; code: string; display?: string }[];
+  lastVisitDate?: string;
+  nextVisitDate?: string;
+  visitCount12m?: number;
+  visitSummary?: string;
+  insuranceStatus?: InsuranceStatus;
+  insurancePlan?: string;
+  primaryProvider?: string;
+  attributes?: Record<string, AttributeValue>;
+}
+
+export interface RevealedContact extends ContactRecord {
+  phi: ContactPhi;
+}
+
+export type ConsentStatus = 'pending' | 'confirmed' | 'revoked';
+export type ConsentMethod = 'double_opt_in' | 'import_attestation' | 'ehr' | 'api' | 'web_form' | 'preference_center' | 'unsubscribe' | 'admin';
+/** The methods an operator may record by hand (`POST /contacts/:id/consents`). */
+export type RecordableConsentMethod = 'double_opt_in' | 'ehr' | 'api' | 'web_form' | 'admin';
+export type SuppressionReason = 'unsubscribe' | 'hard_bounce' | 'complaint' | 'manual';
+
+export interface ConsentStateView {
+  topicId: number;
+  topicKey: string;
+  topicName: string;
+  kind: TopicKind;
+  status: ConsentStatus;
+  method: string;
+  updatedAt: string;
+}
+
+export interface ConsentEventView {
+  id: string;
+  topicId: number;
+  topicKey: string;
+  status: ConsentStatus;
+  method: ConsentMethod;
+  source: string;
+  importId: string | null;
+  actorType: string;
+  actorId: string | null;
+  occurredAt: string;
+  /** Evidence is PHI: the overview only says whether there is some. */
+  evidence: { recorded: true } | null;
+}
+
+export interface AuthorizationView {
+  id: string;
+  textId: number;
+  version: string;
+  purpose: string;
+  signedAt: string;
+  expiresAt: string | null;
+  expiryEvent: string | null;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+/** `GET /api/v1/contacts/:id/consents`, read as the `contact-consents` record of the contact's id. */
+export interface ContactConsentsRecord {
+  id: string;
+  current: ConsentStateView[];
+  history: ConsentEventView[];
+  authorizations: AuthorizationView[];
+  suppression: { id: string; reason: SuppressionReason; createdAt: string } | null;
+}
+
+export interface ConsentChange {
+  topic: string;
+  status: ConsentStatus;
+  method: RecordableConsentMethod;
+  source: string;
+}
+
+export type AttributeType = 'text' | 'enum' | 'number' | 'date' | 'boolean' | 'list';
+
+/** `GET /api/v1/attributes`: an administrator-defined custom contact attribute. */
+export interface AttributeRecord {
+  id: number;
+  key: string;
+  label: string;
+  type: AttributeType;
+  options: string[];
+  isPhi: boolean;
+  archived: boolean;
+  createdAt: string;
+}
+
+export type TopicKind = 'marketing' | 'transactional';
+
+/** `GET /api/v1/topics`; `archived` is derived here from `archivedAt`, as the PATCH takes it. */
+export interface TopicRecord {
+  id: number;
+  key: string;
+  name: string;
+  description: string;
+  kind: TopicKind;
+  requiresAuthorization: boolean;
+  doubleOptIn: boolean;
+  createdAt: string;
+  archivedAt: string | null;
+  archived: boolean;
+}
+
+/** `GET /api/v1/authorization-texts`: a published (immutable) HIPAA marketing authorization text. */
+export interface AuthorizationTextRecord {
+  id: number;
+  version: string;
+  title: string;
+  purpose: string;
+  body: string;
+  createdAt: string;
+}
+
+/** `GET /api/v1/suppressions`: the reason and the contact, never the address. */
+export interface SuppressionRecord {
+  id: string;
+  reason: SuppressionReason;
+  source: string;
+  actorType: string;
+  actorId: string | null;
+  createdAt: string;
+  contactId: string | null;
+}
+
+export type ImportStatus = 'uploading' | 'uploaded' | 'queued' | 'running' | 'validated' | 'completed' | 'failed' | 'cancelled';
+
+export type ScalarField =
+  | 'email'
+  | 'firstName'
+  | 'lastName'
+  | 'birthDate'
+  | 'sex'
+  | 'phone'
+  | 'postalCode'
+  | 'state'
+  | 'timeZone'
+  | 'language'
+  | 'lastVisitDate'
+  | 'nextVisitDate'
+  | 'visitCount12m'
+  | 'visitSummary'
+  | 'insuranceStatus'
+  | 'insurancePlan'
+  | 'primaryProvider';
+
+/** Where one CSV column goes. */
+export type ColumnMapping =
+  | { field: 'ignore' }
+  | { field: ScalarField }
+  | { field: 'identifier'; kind: IdentifierKind; system: string }
+  | { field: 'condition'; system: CodeSystem }
+  | { field: 'attribute'; key: string };
+
+export type ImportBasis = 'prior_express_consent' | 'hipaa_authorization_on_file' | 'existing_relationship_transactional';
+
+export interface ImportConsent {
+  topic: string;
+  basis: ImportBasis;
+  attestation: string;
+}
+
+/** `PUT /api/v1/imports/:id/configuration`. */
+export interface ImportConfiguration {
+  mapping: Record<string, ColumnMapping>;
+  onExisting: 'update' | 'skip';
+  consent: ImportConsent;
+}
+
+/** `GET /api/v1/imports/:id`. */
+export interface ImportRecord {
+  id: string;
+  status: ImportStatus;
+  dryRun: boolean;
+  fileName: string;
+  bytes: number;
+  sha256: string | null;
+  encoding: string | null;
+  delimiter: string | null;
+  headers: string[];
+  /** Suggested at upload, then as configured. */
+  mapping: Record<string, ColumnMapping> | null;
+  onExisting: 'update' | 'skip';
+  consent: (ImportConsent & { attestedBy: string; attestedAt: string }) | null;
+  progress: {
+    rowsDone: number;
+    rowsTotal: number | null;
+    rowsTotalEstimate: number | null;
+    percent: number;
+    rowsPerSecond: number | null;
+    etaSeconds: number | null;
+  };
+  counts: { created: number; updated: number; unchanged: number; skipped: number; errors: number };
+  error: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** `GET /api/v1/imports/:id/errors`, read as the `import-errors` list filtered by `importId`. */
+export interface ImportErrorRecord {
+  id: string;
+  /** The line of the file, the header being line 1. */
+  row: number;
+  /** The CSV column, or `*` for the whole row. */
+  column: string;
+  reason: string;
+}
+
+/** `GET /api/v1/imports/:id/preview`: the first rows of the file, PHI. */
+export interface ImportPreview {
+  headers: string[];
+  rows: string[][];
+}
+
 /**
  * Calls outside react-admin's CRUD vocabulary. Through `useDataProvider`, a 401/403 resolves
  * with `{ data: {} }` once the auth provider has handled it, so callers check the shape.
@@ -158,6 +406,23 @@ export interface HipaaDataProvider extends DataProvider {
   /** `DELETE /api-keys/:id`: the key stays listed, with status `revoked`. */
   revokeApiKey(id: Identifier): Promise<{ data: Partial<ApiKeyRecord> }>;
   verifyAuditChain(params?: { signal?: AbortSignal }): Promise<{ data: Partial<ChainVerification> }>;
+  /** `POST /contacts/:id/reveal`: every PHI value, audited. Keep the answer in component state only. */
+  revealContact(id: Identifier): Promise<{ data: Partial<RevealedContact> }>;
+  /** `GET /contacts/:id/export`: the full record (PHI, consent ledger with evidence), audited. */
+  exportContact(id: Identifier): Promise<{ data: unknown }>;
+  /** `DELETE /contacts/:id`: PHI removed for good; the record stays, marked erased. */
+  eraseContact(id: Identifier): Promise<{ data: Partial<ContactRecord> }>;
+  recordConsent(id: Identifier, change: ConsentChange): Promise<{ data: { topic?: string; status?: ConsentStatus; confirmationSent?: boolean } }>;
+  /** `POST /suppressions`; `created` is false when the address was already suppressed. */
+  addSuppression(params: { email: string; reason: SuppressionReason }): Promise<{ data: { created?: boolean } }>;
+  /** `POST /imports` with the file as the raw body; answers the import with its detected format. */
+  uploadImport(file: File, options?: { onProgress?: (sent: number, total: number) => void; signal?: AbortSignal }): Promise<{ data: Partial<ImportRecord> }>;
+  /** The first rows of the file: PHI, audited. Keep the answer in component state only. */
+  previewImport(id: Identifier, params?: { signal?: AbortSignal }): Promise<{ data: Partial<ImportPreview> }>;
+  configureImport(id: Identifier, configuration: ImportConfiguration): Promise<{ data: Partial<ImportRecord> }>;
+  /** `POST /imports/:id/validate` (a dry run that writes nothing) or `/start`. */
+  runImport(id: Identifier, mode: 'validate' | 'start'): Promise<{ data: Partial<ImportRecord> }>;
+  cancelImport(id: Identifier): Promise<{ data: Partial<ImportRecord> }>;
 }
 
 interface ListBody<T> {
@@ -173,6 +438,32 @@ const MAX_PER_PAGE = 100;
  * pages that reference them (audit actors, API key creators) show a handful of distinct ids.
  */
 const FETCHED_ONE_BY_ONE = new Set(['users']);
+
+/**
+ * Short, unpaginated collections the backend answers whole, with no `GET /:id` for some of them:
+ * getOne and getMany pick from the list.
+ */
+const FETCHED_WHOLE = new Set(['attributes', 'topics', 'authorization-texts']);
+
+/**
+ * Nested collections read as resources of their own, so that pages use react-admin's hooks
+ * (cache, refetch, polling): the consent overview of a contact, the error rows of an import.
+ */
+const CONTACT_CONSENTS = 'contact-consents';
+const IMPORT_ERRORS = 'import-errors';
+
+/** What the API answers, as the UI reads it: a topic's `archived` flag is what its PATCH takes. */
+function fromApi<R>(resource: string, record: R): R {
+  if (resource === 'topics') {
+    const topic = record as unknown as TopicRecord;
+    return { ...topic, archived: topic.archivedAt !== null } as R;
+  }
+  return record;
+}
+
+function notFound(resource: string): HttpError {
+  return new HttpError(`No such ${resource.replace(/s$/, '')}`, 404, { statusCode: 404, code: 'not_found' });
+}
 
 const collection = (resource: string): string => `/${encodeURIComponent(resource)}`;
 const item = (resource: string, id: Identifier): string => `${collection(resource)}/${encodeURIComponent(String(id))}`;
@@ -198,7 +489,28 @@ function listQuery({ page, perPage, sort, order, filter }: ListQuery): Record<st
 
 async function fetchList<T extends RaRecord>(resource: string, query: ListQuery, signal?: AbortSignal): Promise<ListBody<T>> {
   const { body } = await httpClient<ListBody<T>>(collection(resource), { query: listQuery(query), signal });
-  return body;
+  return { data: body.data.map((record) => fromApi(resource, record)), total: body.total };
+}
+
+async function fetchWhole<T extends RaRecord>(resource: string, signal?: AbortSignal): Promise<T[]> {
+  return (await fetchList<T>(resource, { page: 1, perPage: 500 }, signal)).data;
+}
+
+/**
+ * Contacts by exact e-mail address. The address is PHI, so it travels in a POST body
+ * (`/contacts/lookup`), never in a URL; the other filters then apply to the one id found.
+ */
+async function contactsByEmail<R extends RaRecord>(query: ListQuery & { filter: Record<string, unknown> }, signal?: AbortSignal): Promise<ListBody<R>> {
+  const { email, ...rest } = query.filter;
+  let id: string;
+  try {
+    const { body } = await httpClient<ContactRecord>('/contacts/lookup', { method: 'POST', body: { email }, signal });
+    id = body.id;
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return { data: [], total: 0 };
+    throw error;
+  }
+  return fetchList<R>('contacts', { ...query, filter: { ...rest, ids: [id] } }, signal);
 }
 
 /** Only the fields that differ from the record as loaded, so a PATCH never rewrites untouched data. */
@@ -226,20 +538,39 @@ export const dataProvider: HipaaDataProvider = {
   supportAbortSignal: true,
 
   async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, signal }: GetListParams): Promise<GetListResult<R>> {
-    const { data, total } = await fetchList<R>(
-      resource,
-      { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, filter },
-      signal,
-    );
+    const query: ListQuery = { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, filter };
+    if (resource === IMPORT_ERRORS) {
+      const { importId, ...rest } = filter as { importId?: Identifier };
+      if (importId === undefined) return { data: [], total: 0 };
+      const { body } = await httpClient<ListBody<R>>(`${item('imports', importId)}/errors`, { query: listQuery({ ...query, filter: rest }), signal });
+      return body;
+    }
+    if (resource === 'contacts' && typeof filter === 'object' && filter !== null && typeof (filter as { email?: unknown }).email === 'string') {
+      return contactsByEmail<R>({ ...query, filter: filter as Record<string, unknown> }, signal);
+    }
+    const { data, total } = await fetchList<R>(resource, query, signal);
     return { data, total };
   },
 
   async getOne<R extends RaRecord>(resource: string, { id, signal }: GetOneParams<R>): Promise<GetOneResult<R>> {
+    if (resource === CONTACT_CONSENTS) {
+      const { body } = await httpClient<Omit<ContactConsentsRecord, 'id'>>(`${item('contacts', id)}/consents`, { signal });
+      return { data: { ...body, id } as unknown as R };
+    }
+    if (FETCHED_WHOLE.has(resource)) {
+      const found = (await fetchWhole<R>(resource, signal)).find((record) => String(record.id) === String(id));
+      if (!found) throw notFound(resource);
+      return { data: found };
+    }
     const { body } = await httpClient<R>(item(resource, id), { signal });
-    return { data: body };
+    return { data: fromApi(resource, body) };
   },
 
   async getMany<R extends RaRecord>(resource: string, { ids, signal }: GetManyParams<R>): Promise<GetManyResult<R>> {
+    if (FETCHED_WHOLE.has(resource)) {
+      const wanted = new Set(ids.map(String));
+      return { data: (await fetchWhole<R>(resource, signal)).filter((record) => wanted.has(String(record.id))) };
+    }
     if (FETCHED_ONE_BY_ONE.has(resource)) {
       // A record that no longer exists (or was never one of these, e.g. an audit actor id) is left out.
       const settled = await Promise.allSettled(ids.map((id) => httpClient<R>(item(resource, id), { signal })));
@@ -276,7 +607,7 @@ export const dataProvider: HipaaDataProvider = {
     { data }: CreateParams<R>,
   ): Promise<CreateResult<Result>> {
     const { body } = await httpClient<Result>(collection(resource), { method: 'POST', body: data });
-    return { data: body };
+    return { data: fromApi(resource, body) };
   },
 
   async update<R extends RaRecord>(resource: string, { id, data, previousData }: UpdateParams<R>): Promise<UpdateResult<R>> {
@@ -284,7 +615,7 @@ export const dataProvider: HipaaDataProvider = {
       method: 'PATCH',
       body: changedFields(data, previousData),
     });
-    return { data: body };
+    return { data: fromApi(resource, body) };
   },
 
   async updateMany(resource, { ids, data }) {
@@ -327,7 +658,69 @@ export const dataProvider: HipaaDataProvider = {
     const { body } = await httpClient<ChainVerification>('/audit-events/verify', { signal });
     return { data: body };
   },
+
+  async revealContact(id) {
+    const { body } = await httpClient<RevealedContact>(`${item('contacts', id)}/reveal`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async exportContact(id) {
+    const { body } = await httpClient<unknown>(`${item('contacts', id)}/export`);
+    return { data: body };
+  },
+
+  async eraseContact(id) {
+    const { body } = await httpClient<ContactRecord>(item('contacts', id), { method: 'DELETE' });
+    return { data: body };
+  },
+
+  async recordConsent(id, change) {
+    const { body } = await httpClient<{ topic: string; status: ConsentStatus; confirmationSent: boolean }>(`${item('contacts', id)}/consents`, {
+      method: 'POST',
+      body: change,
+    });
+    return { data: body };
+  },
+
+  async addSuppression({ email, reason }) {
+    const { body } = await httpClient<{ created: boolean }>('/suppressions', { method: 'POST', body: { email, reason } });
+    return { data: body };
+  },
+
+  async uploadImport(file, { onProgress, signal } = {}) {
+    const { body } = await uploadFile<ImportRecord>('/imports', file, 'text/csv', {
+      headers: { 'x-file-name': encodeURIComponent(file.name) },
+      onProgress,
+      signal,
+    });
+    return { data: body };
+  },
+
+  async previewImport(id, { signal } = {}) {
+    const { body } = await httpClient<ImportPreview>(`${item('imports', id)}/preview`, { signal });
+    return { data: body };
+  },
+
+  async configureImport(id, configuration) {
+    const { body } = await httpClient<ImportRecord>(`${item('imports', id)}/configuration`, { method: 'PUT', body: configuration });
+    return { data: body };
+  },
+
+  async runImport(id, mode) {
+    const { body } = await httpClient<ImportRecord>(`${item('imports', id)}/${mode}`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async cancelImport(id) {
+    const { body } = await httpClient<ImportRecord>(`${item('imports', id)}/cancel`, { method: 'POST' });
+    return { data: body };
+  },
 };
+
+/** The CSV of an import's error rows (row, column, reason; never a value from the file). A plain link downloads it. */
+export function importErrorReportUrl(id: Identifier): string {
+  return `${API_PREFIX}${item('imports', id)}/errors.csv`;
+}
 
 /**
  * The CSV export of the audit log for the given filters. A plain link downloads it: the session

@@ -107,6 +107,12 @@ export function fieldError(error: unknown, field: string): string | undefined {
   return body?.errors?.[field];
 }
 
+/** Every field problem the backend named, as sent (the field paths unchanged, e.g. `mapping.<column>`). */
+export function fieldProblems(error: unknown): ApiFieldError[] {
+  if (!(error instanceof HttpError)) return [];
+  return (error.body as HttpErrorBody | undefined)?.fields ?? [];
+}
+
 /** The backend's error code, from an error a call rejected with. */
 export function errorCode(error: unknown): string | undefined {
   if (!(error instanceof HttpError)) return undefined;
@@ -123,6 +129,59 @@ function toHttpError(body: unknown, status: number): HttpError {
   return new HttpError(message, status, errorBody);
 }
 
+function csrfHeader(): Record<string, string> {
+  const csrf = readCookie(CSRF_COOKIE);
+  return csrf ? { [CSRF_HEADER]: csrf } : {};
+}
+
+export interface UploadOptions {
+  /** Extra request headers (e.g. `x-file-name`). */
+  headers?: Record<string, string>;
+  /** Bytes sent so far out of the file's size, as the browser reports them. */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * POSTs a file as the raw request body (no multipart, no JSON), with the same cookies, CSRF
+ * header and error shape as `httpClient`. XMLHttpRequest rather than fetch: only it reports
+ * upload progress.
+ */
+export function uploadFile<T = unknown>(path: string, file: Blob, contentType: string, options: UploadOptions = {}): Promise<HttpResponse<T>> {
+  return new Promise<HttpResponse<T>>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', buildUrl(path, undefined));
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', contentType);
+    for (const [name, value] of Object.entries({ ...csrfHeader(), ...options.headers })) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => {
+      const text = xhr.responseText;
+      const isJson = (xhr.getResponseHeader('content-type') ?? '').includes('json');
+      let body: unknown = text || null;
+      if (text && isJson) {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          body = text;
+        }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve({ status: xhr.status, body: body as T });
+      else reject(toHttpError(body, xhr.status));
+    };
+    xhr.onerror = () => reject(new HttpError('Cannot reach the server. Check your connection and try again.', 0, {}));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    if (options.signal) {
+      if (options.signal.aborted) {
+        reject(new DOMException('The upload was cancelled.', 'AbortError'));
+        return;
+      }
+      options.signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(file);
+  });
+}
+
 /**
  * Calls the backend: same-origin cookies, JSON in and out, and the CSRF double-submit header
  * (the `hm_csrf` cookie echoed in `x-csrf-token`) on every state-changing request.
@@ -133,8 +192,7 @@ export async function httpClient<T = unknown>(path: string, options: RequestOpti
   const headers = new Headers({ Accept: 'application/json' });
   if (options.body !== undefined) headers.set('Content-Type', 'application/json');
   if (!SAFE_METHODS.has(method)) {
-    const csrf = readCookie(CSRF_COOKIE);
-    if (csrf) headers.set(CSRF_HEADER, csrf);
+    for (const [name, value] of Object.entries(csrfHeader())) headers.set(name, value);
   }
 
   let response: Response;

@@ -11,6 +11,12 @@ const MESSAGES: Readonly<Partial<Record<string, string>>> = {
   'resources.api-keys.name': 'API key |||| API keys',
   'resources.audit-events.name': 'Audit event |||| Audit log',
   'resources.key-rotations.name': 'Key rotation |||| Encryption keys',
+  'resources.contacts.name': 'Contact |||| Contacts',
+  'resources.imports.name': 'Import |||| Imports',
+  'resources.topics.name': 'Topic |||| Topics',
+  'resources.attributes.name': 'Custom attribute |||| Attributes',
+  'resources.suppressions.name': 'Suppression |||| Suppressions',
+  'resources.authorization-texts.name': 'HIPAA authorization text |||| HIPAA authorization texts',
 };
 
 function pluralForm(message: string, count: unknown): string {

@@ -21,6 +21,9 @@ export class CryptoService implements OnModuleInit {
   private readonly keys = new Map<number, Buffer>();
   private readonly active = new Map<KeyPurpose, number>();
   private readonly tokenMemo = new Map<string, string>();
+  private ivPool = Buffer.alloc(0);
+  private ivOffset = 0;
+
 
   constructor(
     @InjectRepository(DataKeyEntity) private readonly dataKeys: Repository<DataKeyEntity>,
@@ -43,7 +46,7 @@ export class CryptoService implements OnModuleInit {
     const keyId = this.active.get(purpose);
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
     if (keyId === undefined || !key) throw new Error(`no active ${purpose} data key`);
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(aad));
     const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
@@ -131,6 +134,17 @@ export class CryptoService implements OnModuleInit {
     else this.keys.set(id, key);
     this.active.set(purpose, id);
     return id;
+  }
+
+  /** A fresh random IV, cut from a pooled random buffer (one getrandom call per 5,000 IVs). */
+  private nextIv(): Buffer {
+    if (this.ivOffset + 12 > this.ivPool.length) {
+      this.ivPool = randomBytes(12 * 5000);
+      this.ivOffset = 0;
+    }
+    const iv = Buffer.from(this.ivPool.subarray(this.ivOffset, this.ivOffset + 12));
+    this.ivOffset += 12;
+    return iv;
   }
 
   /** Picks up keys made by other processes (a rotation started elsewhere). */

@@ -9,7 +9,7 @@ export class RowMapper {
 
   constructor(
     private readonly headers: string[],
-    private readonly mapping: Record<string, ColumnMapping>,
+    private readonly mapping: Partial<Record<string, ColumnMapping>>,
   ) {
     for (const header of headers) {
       const m = mapping[header];
@@ -54,7 +54,7 @@ export class RowMapper {
   /** The CSV column a validation problem is about (the field name when no single column is). */
   columnOf(problem: FieldProblem): string {
     const f = problem.field;
-    if (f.startsWith('identifiers')) return this.identifierColumns[Number(/\[(\d+)\]/.exec(f)?.[1] ?? 0)] ?? this.identifierColumns[0] ?? f;
+    if (f.startsWith('identifiers')) return this.identifierColumns.at(Number(/\[(\d+)\]/.exec(f)?.[1] ?? 0)) ?? this.identifierColumns.at(0) ?? f;
     if (f.startsWith('conditions')) return this.conditionColumns[0] ?? f;
     return this.fieldColumn.get(f) ?? f;
   }

@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FieldProblem } from '../../platform/errors/index.js';
 import { AuditService } from '../audit/index.js';
 import { AttributesService, type ContactInput, ContactsService, tokenOf, validateContact, type WriteResult } from '../contacts/index.js';
 import { CryptoService } from '../crypto/index.js';
@@ -65,9 +64,10 @@ export class ImportRunner {
     await this.dataSource.query(`UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [
       importId,
     ]);
-    job = (await this.load(importId))!;
+    job = await this.load(importId);
+    if (!job?.mapping) throw new Error(`import ${importId} disappeared or lost its mapping while starting`);
     const definitions = await this.attributes.definitions();
-    const mapper = new RowMapper(job.headers, job.mapping!);
+    const mapper = new RowMapper(job.headers, job.mapping);
     const actor = { type: 'user' as const, id: job.created_by };
     const consent = job.consent
       ? { topic: job.consent.topic, status: 'confirmed' as const, method: 'import_attestation' as const, source: `import:${importId}` }
@@ -81,21 +81,30 @@ export class ImportRunner {
     let lastRow = checkpoint;
     let bytesRead = 0;
 
-    const flush = async () => {
-      if (job.dry_run) await this.commitDryRun(importId, batch, errors, lastRow, bytesRead, seenInDryRun);
-      else if (batch.length) {
-        await this.contacts.writeAll(batch, job.on_existing, actor, consent, importId, (tx, results) =>
-          this.commitBatch(tx, importId, results, errors, lastRow, bytesRead, mapper),
-        );
+    const write = async (rows: typeof batch, rowErrors: RowError[], last: number, bytes: number): Promise<boolean> => {
+      if (job.dry_run) await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
+      else if (rows.length) {
+        await this.contacts.writeAll(rows, job.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper));
       } else {
-        await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], errors, lastRow, bytesRead, mapper));
+        await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], rowErrors, last, bytes, mapper));
       }
-      batch = [];
-      errors = [];
       const current = await this.load(importId);
       if (current && onProgress) onProgress(current);
       return current?.status === 'running';
     };
+    // Pipelined: batch N is written while batch N+1 is parsed and validated (Postgres and Node on
+    // different cores). Batches still commit one after another, in file order.
+    let inflight: Promise<boolean> | null = null;
+    const flush = async (): Promise<boolean> => {
+      const previous = inflight;
+      if (previous && !(await previous)) return false;
+      inflight = write(batch, errors, lastRow, bytesRead);
+      inflight.catch(() => undefined); // handled where it is awaited
+      batch = [];
+      errors = [];
+      return true;
+    };
+    const drain = async (): Promise<boolean> => (inflight ? inflight : true);
 
     const encoding = (job.encoding ?? 'utf-8') as SupportedEncoding;
     const decoder = new TextDecoder(encoding === 'windows-1252' ? 'windows-1252' : encoding, { ignoreBOM: false });
@@ -135,12 +144,15 @@ export class ImportRunner {
           }
         }
       }
-      if (!(await flush())) return;
+      if (!(await flush()) || !(await drain())) return;
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code?.startsWith('CSV_')) {
         // Rows before the broken one are committed; the report names where the file broke.
-        await flush().catch(() => undefined);
+        await flush()
+          .then(drain)
+          .catch(() => undefined);
+
         await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [
           importId,
           rowNumber + 1,
@@ -226,7 +238,8 @@ export class ImportRunner {
   }
 
   private async finish(importId: string, rows: number) {
-    const job = (await this.load(importId))!;
+    const job = await this.load(importId);
+    if (!job) throw new Error(`import ${importId} disappeared before it finished`);
     const status = job.dry_run ? 'validated' : 'completed';
     await this.dataSource.query(
       `UPDATE imports SET status = $2, rows_total = $3, rows_done = $3, bytes_done = bytes, finished_at = now(), updated_at = now() WHERE id = $1 AND status = 'running'`,

@@ -61,7 +61,7 @@ export class ImportStorage {
   /** The file again, decrypted chunk by chunk, in order. */
   async *read(importId: string, fromSeq = 0): AsyncGenerator<Buffer> {
     for (let seq = fromSeq; ; seq++) {
-      const [row] = await this.dataSource.query<{ data: Buffer }[]>(`SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2`, [importId, seq]);
+      const [row] = await this.dataSource.query<[{ data: Buffer }?]>(`SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2`, [importId, seq]);
       if (!row) return;
       yield await this.crypto.decrypt(row.data, ImportStorage.aad(importId, seq));
     }

@@ -49,10 +49,10 @@ export class ImportsService {
 
   /** Streams an upload into encrypted storage, then detects encoding, delimiter and headers. */
   async upload(fileName: string, body: AsyncIterable<Buffer | string>, actor: AuditActor): Promise<ImportView> {
-    const [{ id }] = (await this.dataSource.query(`INSERT INTO imports (status, file_name, created_by) VALUES ('uploading', $1, $2) RETURNING id::text AS id`, [
-      fileName.slice(0, 200) || 'upload.csv',
-      actor.id ?? null,
-    ])) as [{ id: string }];
+    const [{ id }] = await this.dataSource.query<[{ id: string }]>(
+      `INSERT INTO imports (status, file_name, created_by) VALUES ('uploading', $1, $2) RETURNING id::text AS id`,
+      [fileName.slice(0, 200) || 'upload.csv', actor.id ?? null],
+    );
     try {
       const { bytes, sha256, head } = await this.storage.write(id, body, this.config.IMPORT_MAX_BYTES);
       if (bytes === 0) throw new DomainError('import_empty', 'The file is empty', 400, [{ field: 'file', message: 'empty' }]);
@@ -70,7 +70,6 @@ export class ImportsService {
         subject: { type: 'import', id },
         details: { bytes, sha256, encoding, delimiter, columns: headers.length },
       });
-      return this.get(id);
     } catch (err) {
       await this.storage.remove(id);
       await this.dataSource.query(`UPDATE imports SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [
@@ -79,6 +78,7 @@ export class ImportsService {
       ]);
       throw err;
     }
+    return this.get(id);
   }
 
   async get(id: string): Promise<ImportView> {
@@ -86,8 +86,8 @@ export class ImportsService {
   }
 
   async list(page: { offset: number; limit: number }) {
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM imports`)) as [{ total: number }];
-    const rows = (await this.dataSource.query(`SELECT * FROM imports ORDER BY id DESC OFFSET $1 LIMIT $2`, [page.offset, page.limit])) as ImportRow[];
+    const [{ total }] = await this.dataSource.query<[{ total: number }]>(`SELECT count(*)::int AS total FROM imports`);
+    const rows = await this.dataSource.query<ImportRow[]>(`SELECT * FROM imports ORDER BY id DESC OFFSET $1 LIMIT $2`, [page.offset, page.limit]);
     return { data: rows.map((r) => toImportView(r)), total };
   }
 
@@ -171,14 +171,13 @@ export class ImportsService {
     yield 'row,column,reason\n';
     let after = 0;
     for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`,
-        [id, after],
-      )) as {
-        row_number: number;
-        column_name: string;
-        reason: string;
-      }[];
+      const rows = await this.dataSource.query<
+        {
+          row_number: number;
+          column_name: string;
+          reason: string;
+        }[]
+      >(`SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT 5000`, [id, after]);
       if (!rows.length) return;
       // Rows with several problems: all of them are kept together by fetching whole rows per page.
       const lastRow = rows[rows.length - 1].row_number;
@@ -191,24 +190,27 @@ export class ImportsService {
 
   async errors(id: string, page: { offset: number; limit: number }) {
     await this.row(id);
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM import_errors WHERE import_id = $1`, [id])) as [{ total: number }];
-    const rows = (await this.dataSource.query(
-      `SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 ORDER BY row_number, column_name OFFSET $2 LIMIT $3`,
-      [id, page.offset, page.limit],
-    )) as {
-      row_number: number;
-      column_name: string;
-      reason: string;
-    }[];
+    const [{ total }] = await this.dataSource.query<[{ total: number }]>(`SELECT count(*)::int AS total FROM import_errors WHERE import_id = $1`, [id]);
+    const rows = await this.dataSource.query<
+      {
+        row_number: number;
+        column_name: string;
+        reason: string;
+      }[]
+    >(`SELECT row_number, column_name, reason FROM import_errors WHERE import_id = $1 ORDER BY row_number, column_name OFFSET $2 LIMIT $3`, [
+      id,
+      page.offset,
+      page.limit,
+    ]);
     return { data: rows.map((r, i) => ({ id: `${r.row_number}:${page.offset + i}`, row: r.row_number, column: r.column_name, reason: r.reason })), total };
   }
 
   /** Imports whose worker vanished (killed, or Redis lost the job) go back on the queue. */
   async requeueStalled(olderThanMs = 120_000): Promise<number> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT id::text AS id FROM imports WHERE status IN ('queued', 'running') AND updated_at < now() - ($1 || ' milliseconds')::interval`,
       [olderThanMs],
-    )) as { id: string }[];
+    );
     for (const r of rows) {
       const existing = await this.queue.getJob(`import-${r.id}`);
       const state = existing ? await existing.getState() : 'missing';
@@ -234,6 +236,7 @@ export class ImportsService {
       if (!headers.includes(column)) problems.push({ field: where, message: 'no such column in the file' });
       else if (m.field === 'ignore' || m.field === 'condition') continue;
       else if (m.field === 'identifier') {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the mapping is the client's JSON, checked here
         if (!m.system?.trim()) problems.push({ field: where, message: 'an identifier needs its system' });
       } else if (m.field === 'attribute') {
         if (!attributes.has(m.key)) problems.push({ field: where, message: 'no such custom attribute' });
@@ -250,7 +253,7 @@ export class ImportsService {
   private headersOf(text: string, delimiter: string): string[] {
     // Only the header line: a broken row further down must not stop the upload (the run reports it).
     const end = firstLineEnd(text);
-    const [first] = this.records(end >= 0 ? text.slice(0, end + 1) : `${text}\n`, delimiter);
+    const first = this.records(end >= 0 ? text.slice(0, end + 1) : `${text}\n`, delimiter).at(0);
     const headers = (first ?? []).map((h) => h.trim());
     if (!headers.length || headers.every((h) => !h))
       throw new DomainError('import_no_header', 'The file has no header row', 400, [{ field: 'file', message: 'no header row' }]);
@@ -270,7 +273,8 @@ export class ImportsService {
     const cut = text.lastIndexOf('\n');
     const sample = cut > 0 ? text.slice(0, cut) : text;
     try {
-      return parse(sample, { delimiter, relax_column_count: true, skip_empty_lines: true, relax_quotes: true, skip_records_with_error: true }) as string[][];
+      const records: unknown = parse(sample, { delimiter, relax_column_count: true, skip_empty_lines: true, relax_quotes: true, skip_records_with_error: true });
+      return records as string[][];
     } catch {
       throw new DomainError('import_unreadable', 'The start of the file is not readable as CSV', 400, [{ field: 'file', message: 'not CSV' }]);
     }
@@ -278,7 +282,7 @@ export class ImportsService {
 
   private async row(id: string): Promise<ImportRow> {
     if (!/^\d{1,18}$/.test(id)) throw new DomainError('import_not_found', 'Import not found', 404);
-    const [row] = (await this.dataSource.query(`SELECT * FROM imports WHERE id = $1`, [id])) as ImportRow[];
+    const [row] = await this.dataSource.query<[ImportRow?]>(`SELECT * FROM imports WHERE id = $1`, [id]);
     if (!row) throw new DomainError('import_not_found', 'Import not found', 404);
     return row;
   }
