@@ -3,6 +3,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AuditService } from '../modules/audit/index.js';
 import { UsersService } from '../modules/auth/index.js';
 import { Role } from '../platform/http/index.js';
+import { TopicsService } from '../modules/consent/index.js';
+import { AttributesService, ContactsService } from '../modules/contacts/index.js';
+import { demoContacts } from './demo-data.js';
 
 export const DEMO_ADMIN_EMAIL = 'admin@hipaa-mail.local';
 
@@ -18,6 +21,7 @@ export async function seedDemoData(app: INestApplicationContext): Promise<SeedRe
   const users = app.get(UsersService);
   const audit = app.get(AuditService);
   if ((await users.count()) > 0) return { adminCreated: false, adminEmail: DEMO_ADMIN_EMAIL };
+  await seedAudience(app);
   const password = `${randomBytes(12).toString('base64url')}-${randomBytes(3).toString('hex')}`;
   const admin = await users.create({ email: DEMO_ADMIN_EMAIL, displayName: 'Administrator', role: Role.Admin, password });
   await audit.record({
@@ -27,4 +31,16 @@ export async function seedDemoData(app: INestApplicationContext): Promise<SeedRe
     details: { role: admin.role, via: 'seed' },
   });
   return { adminCreated: true, adminEmail: DEMO_ADMIN_EMAIL, adminPassword: password };
+}
+
+/** Topics, a custom attribute and 200 synthetic patients with consent, so the screens are not empty. */
+async function seedAudience(app: INestApplicationContext) {
+  const actor = { type: 'system' as const, id: 'seed' };
+  const topics = app.get(TopicsService);
+  if ((await topics.list(true)).length > 0) return;
+  await topics.create({ key: 'newsletter', name: 'Monthly health newsletter', description: 'Seasonal health tips and clinic news.', kind: 'marketing' }, actor);
+  await topics.create({ key: 'screening-reminders', name: 'Screening reminders', description: 'Annual screenings you are due for.', kind: 'marketing', requiresAuthorization: true }, actor);
+  await topics.create({ key: 'appointment-reminders', name: 'Appointment reminders', description: 'About visits you booked.', kind: 'transactional' }, actor);
+  await app.get(AttributesService).create({ key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true }, actor);
+  await app.get(ContactsService).bulkUpsert(demoContacts(200), 'update', actor, { topic: 'newsletter', status: 'confirmed', method: 'admin', source: 'demo data' });
 }

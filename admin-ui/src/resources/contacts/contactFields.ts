@@ -28,14 +28,14 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
 
 export const fieldLabel = (field: string): string => FIELD_LABELS[field] ?? field;
 
-export const SEX_CHOICES: ReadonlyArray<Choice<Sex>> = [
+export const SEX_CHOICES: Choice<Sex>[] = [
   { id: 'female', name: 'Female' },
   { id: 'male', name: 'Male' },
   { id: 'other', name: 'Other' },
   { id: 'unknown', name: 'Unknown' },
 ];
 
-export const INSURANCE_CHOICES: ReadonlyArray<Choice<InsuranceStatus>> = [
+export const INSURANCE_CHOICES: Choice<InsuranceStatus>[] = [
   { id: 'commercial', name: 'Commercial' },
   { id: 'medicare', name: 'Medicare' },
   { id: 'medicaid', name: 'Medicaid' },
@@ -44,13 +44,13 @@ export const INSURANCE_CHOICES: ReadonlyArray<Choice<InsuranceStatus>> = [
   { id: 'other', name: 'Other' },
 ];
 
-export const CODE_SYSTEM_CHOICES: ReadonlyArray<Choice<CodeSystem>> = [
+export const CODE_SYSTEM_CHOICES: Choice<CodeSystem>[] = [
   { id: 'ICD-10', name: 'ICD-10' },
   { id: 'SNOMED-CT', name: 'SNOMED CT' },
   { id: 'other', name: 'Other' },
 ];
 
-export const IDENTIFIER_KIND_CHOICES: ReadonlyArray<Choice<IdentifierKind>> = [
+export const IDENTIFIER_KIND_CHOICES: Choice<IdentifierKind>[] = [
   { id: 'mrn', name: 'Medical record number' },
   { id: 'member', name: 'Member id' },
   { id: 'patient', name: 'Patient id' },

@@ -1,5 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+
 import type { Queue } from 'bullmq';
 import { APP_VERSION } from '../../platform/process/process-role.js';
 import { QueueName } from '../../platform/queue/index.js';
@@ -30,8 +32,7 @@ export interface DashboardSummary {
 export class DashboardService {
   constructor(
     private readonly heartbeats: HeartbeatService,
-    @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
-    @InjectQueue(QueueName.Crypto) private readonly crypto: Queue,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   private readonly counters: DashboardCounter[] = [];
@@ -46,7 +47,7 @@ export class DashboardService {
     const [counts, processes, queues] = await Promise.all([
       Promise.all(this.counters.map(async (c) => [c.key, await c.count()] as const)).then((entries) => Object.fromEntries(entries)),
       this.heartbeats.list(),
-      Promise.all([this.maintenance, this.crypto].map((q) => queueStatus(q))),
+      Promise.all(Object.values(QueueName).map((name) => queueStatus(this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })))),
     ]);
     return { version: APP_VERSION, counts, processes, queues };
   }
