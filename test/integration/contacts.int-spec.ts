@@ -157,6 +157,20 @@ describe('contacts, consent and the preference center', () => {
     expect(tooMany.body).toMatchObject({ fields: [{ field: 'contacts', message: 'at most 10000' }] });
   });
 
+  it('two concurrent bulk writes of the same new e-mails make each contact once', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ email: `race${i}@example.org`, firstName: 'Race' }));
+    const [a, b] = await Promise.all([
+      marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', { contacts: items }),
+      marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', { contacts: items }),
+    ]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(a.body.summary.created + b.body.summary.created).toBe(300);
+    expect(a.body.summary.error + b.body.summary.error).toBe(0);
+    // The e-mail token is unique: a race cannot make a second row, so 300 created in all means each once.
+    for (const i of [0, 150, 299]) expect((await marketer.post('/api/v1/contacts/lookup', { email: `race${i}@example.org` })).status).toBe(200);
+  });
+
   it('updates a contact partially and keeps e-mails unique', async () => {
     const patched = await marketer.request<{ phiFields: string[] }>('PATCH', `/api/v1/contacts/${mariaId}`, { nextVisitDate: '2026-12-01', primaryProvider: 'Dr. Jane Okafor' });
     expect(patched.status).toBe(200);

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { copyRows } from '../../platform/database/copy.js';
 import { DomainError } from '../../platform/errors/index.js';
+
 import { CryptoService } from '../crypto/index.js';
 import type { ConsentChange, ConsentEvidence, ConsentMethod, ConsentStatus, Eligibility, SuppressionReason } from './consent.types.js';
 import { TopicsService } from './topics.service.js';
@@ -83,6 +85,32 @@ export class ConsentService {
         idx.map((i) => changes[i].method),
         idx.map((i) => ids[i]),
       ],
+    );
+  }
+
+  /**
+   * Consent of contacts created in this same transaction (they have no state yet): the ledger
+   * rows and the state rows go in with COPY. Changes with evidence take the general path.
+   */
+  async recordForNewContacts(tx: EntityManager, changes: ConsentChange[]): Promise<void> {
+    const plain = changes.filter((c) => !c.evidence);
+    await this.record(tx, changes.filter((c) => c.evidence));
+    if (!plain.length) return;
+    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [plain.length])).map((r) => r.id);
+    await copyRows(
+      tx,
+      'consent_events',
+      ['id', 'contact_id', 'topic_id', 'status', 'method', 'source', 'import_id', 'actor_type', 'actor_id'],
+      plain.map((c, i) => [ids[i], c.contactId, c.topicId, c.status, c.method, c.source, c.importId ?? null, c.actor.type, c.actor.id ?? null]),
+    );
+    const now = new Date().toISOString();
+    const last = new Map<string, number>();
+    plain.forEach((c, i) => last.set(`${c.contactId}:${c.topicId}`, i));
+    await copyRows(
+      tx,
+      'consent_state',
+      ['contact_id', 'topic_id', 'status', 'method', 'last_event_id', 'updated_at'],
+      [...last.values()].map((i) => [plain[i].contactId, plain[i].topicId, plain[i].status, plain[i].method, ids[i], now]),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { FieldProblem } from '../../platform/errors/index.js';
+import { copyRows } from '../../platform/database/copy.js';
 import { CryptoService } from '../crypto/index.js';
 import type { AttributeValue, ContactInput, ContactPhi } from './contact-input.js';
 import { contactTokens, type ContactTokenColumns, type IdentifierToken } from './contact-tokens.js';
@@ -40,6 +41,14 @@ interface Prepared {
   input: ContactInput;
   tokens: { columns: ContactTokenColumns; identifiers: IdentifierToken[] };
   emailKey: string;
+  /** Reserved id and ciphertext, used when the contact turns out to be new. */
+  id: string;
+  sealed: Buffer;
+}
+
+export interface PreparedBatch {
+  prepared: Prepared[];
+  results: WriteResult[];
 }
 
 const TOKEN_COLUMNS = [
@@ -69,6 +78,14 @@ export class ContactWriter {
   }
 
   async write(tx: EntityManager, items: WriteItem[], options: WriteOptions): Promise<WriteResult[]> {
+    return this.writePrepared(tx, await this.prepare(tx, items, options), options);
+  }
+
+  /**
+   * The CPU part of a batch, outside its transaction: dedupe, tokens, and the ciphertexts of the
+   * rows as new contacts under reserved ids. An importer prepares batch N+1 while batch N is written.
+   */
+  async prepare(db: EntityManager, items: WriteItem[], options: WriteOptions): Promise<PreparedBatch> {
     const results: WriteResult[] = [];
     // Same e-mail twice in one batch: later rows merge into the first (update) or are skipped.
     const byEmail = new Map<string, Prepared>();
@@ -76,7 +93,7 @@ export class ContactWriter {
       const key = item.input.phi.email;
       const prior = byEmail.get(key);
       if (!prior) {
-        byEmail.set(key, { refs: [item.ref], input: item.input, tokens: contactTokens(this.crypto, item.input), emailKey: key });
+        byEmail.set(key, { refs: [item.ref], input: item.input, tokens: contactTokens(this.crypto, item.input), emailKey: key, id: '', sealed: Buffer.alloc(0) });
       } else if (options.onExisting === 'update') {
         prior.refs.push(item.ref);
         prior.input = mergeInput(prior.input, item.input);
@@ -86,6 +103,19 @@ export class ContactWriter {
       }
     }
     const prepared = [...byEmail.values()];
+    const ids = prepared.length
+      ? (await db.query<{ id: string }[]>(`SELECT nextval('contacts_id_seq')::text AS id FROM generate_series(1, $1)`, [prepared.length])).map((r) => r.id)
+      : [];
+    prepared.forEach((p, i) => {
+      p.id = ids[i];
+      p.sealed = this.crypto.encrypt('phi', JSON.stringify(p.input.phi), ContactWriter.aad(ids[i]));
+    });
+    return { prepared, results };
+  }
+
+  async writePrepared(tx: EntityManager, batch: PreparedBatch, options: WriteOptions): Promise<WriteResult[]> {
+    const results: WriteResult[] = [...batch.results];
+    const prepared = batch.prepared;
     if (prepared.length === 0) return results;
 
     const existing = new Map<string, StoredRow>();
@@ -130,13 +160,11 @@ export class ContactWriter {
     }
 
     if (inserts.length) {
-      const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('contacts_id_seq')::text AS id FROM generate_series(1, $1)`, [inserts.length])).map(
-        (r) => r.id,
-      );
-      const inserted = await this.insertRows(tx, inserts, ids, options);
+      const ids = inserts.map((p) => p.id);
+      const inserted = await this.insertRows(tx, inserts, options);
       const raced: { p: Prepared; stored: StoredRow }[] = [];
       for (const [i, p] of inserts.entries()) {
-        if (inserted.has(ids[i])) {
+        if (inserted.ids.has(ids[i])) {
           p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i] }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
@@ -146,10 +174,12 @@ export class ContactWriter {
         }
       }
       updates.push(...raced);
-      await this.replaceIdentifiers(
-        tx,
-        inserts.filter((_, i) => inserted.has(ids[i])).map((p) => ({ id: ids[inserts.indexOf(p)], identifiers: p.tokens.identifiers })),
-      );
+      if (!inserted.copied) {
+        await this.replaceIdentifiers(
+          tx,
+          inserts.filter((p) => inserted.ids.has(p.id)).map((p) => ({ id: p.id, identifiers: p.tokens.identifiers })),
+        );
+      }
     }
 
     if (updates.length) {
@@ -177,8 +207,45 @@ export class ContactWriter {
     return { phi, timeZone: row.time_zone ?? undefined, language: row.language ?? undefined, attributes: row.attributes };
   }
 
-  private async insertRows(tx: EntityManager, rows: Prepared[], ids: string[], options: WriteOptions): Promise<Set<string>> {
-    const phi = rows.map((p, i) => this.crypto.encrypt('phi', JSON.stringify(p.input.phi), ContactWriter.aad(ids[i])));
+  /**
+   * New contacts with their identifiers: COPY when nobody raced us to an e-mail (the usual case),
+   * else INSERT … ON CONFLICT DO NOTHING to learn which rows went in.
+   */
+  private async insertRows(tx: EntityManager, rows: Prepared[], options: WriteOptions): Promise<{ ids: Set<string>; copied: boolean }> {
+    await tx.query('SAVEPOINT contacts_copy');
+    try {
+      await copyRows(
+        tx,
+        'contacts',
+        ['id', 'email_token', 'phi', 'time_zone', 'language', 'attributes', ...TOKEN_COLUMNS, 'condition_tokens', 'attribute_tokens', 'source', 'import_id'],
+        rows.map((p) => [
+          p.id,
+          p.tokens.columns.email_token,
+          p.sealed,
+          p.input.timeZone ?? null,
+          p.input.language ?? null,
+          JSON.stringify(p.input.attributes),
+          ...TOKEN_COLUMNS.map((c) => p.tokens.columns[c]),
+          `{${p.tokens.columns.condition_tokens.join(',')}}`,
+          `{${p.tokens.columns.attribute_tokens.join(',')}}`,
+          options.source,
+          options.importId ?? null,
+        ]),
+      );
+      await copyRows(
+        tx,
+        'contact_identifiers',
+        ['token', 'contact_id', 'kind'],
+        rows.flatMap((p) => p.tokens.identifiers.map((i) => [i.token, p.id, i.kind])),
+      );
+      await tx.query('RELEASE SAVEPOINT contacts_copy');
+      return { ids: new Set(rows.map((p) => p.id)), copied: true };
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT contacts_copy');
+    }
+    const ids = rows.map((p) => p.id);
+    const phi = rows.map((p) => p.sealed);
     const params: unknown[] = [
       ids,
       rows.map((p) => p.tokens.columns.email_token),
@@ -200,7 +267,7 @@ export class ContactWriter {
        RETURNING id::text AS id`,
       [...params, options.source, options.importId ?? null],
     );
-    return new Set(inserted.map((r) => r.id));
+    return { ids: new Set(inserted.map((r) => r.id)), copied: false };
   }
 
   private async updateRows(tx: EntityManager, rows: { p: Prepared; id: string }[], options: WriteOptions): Promise<void> {

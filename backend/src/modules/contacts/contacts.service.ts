@@ -10,7 +10,7 @@ import { AttributesService } from './attributes.service.js';
 import { type ContactInput, type ContactPhi, normalizeEmail, validateContact } from './contact-input.js';
 import { contactTokens, tokenOf } from './contact-tokens.js';
 import { initialsOf, maskEmail, type MaskedContact, phiFieldsOf, type RevealedContact } from './contact-views.js';
-import { ContactWriter, type ExistingPolicy, STORED_COLUMNS, type StoredRow, type WriteResult } from './contact-writer.js';
+import { ContactWriter, type ExistingPolicy, type PreparedBatch, STORED_COLUMNS, type StoredRow, type WriteResult } from './contact-writer.js';
 
 export const BULK_MAX = 10_000;
 const BATCH = 1000;
@@ -94,8 +94,14 @@ export class ContactsService {
   }
 
   /** Writes one batch in one transaction, with the consent events for what it created or updated. */
+  /** The CPU part of a batch (tokens, encryption), done before its transaction; see ContactWriter.prepare. */
+  prepare(items: { ref: number; input: ContactInput }[], onExisting: ExistingPolicy, importId?: string): Promise<PreparedBatch> {
+    return this.writer.prepare(this.dataSource.manager, items, { onExisting, source: importId ? 'import' : 'admin', importId });
+  }
+
+  /** Writes one batch in one transaction, with the consent events for what it created or updated. */
   async writeAll(
-    items: { ref: number; input: ContactInput }[],
+    items: { ref: number; input: ContactInput }[] | PreparedBatch,
     onExisting: ExistingPolicy,
     actor: AuditActor,
     consent?: BulkConsent,
@@ -104,30 +110,26 @@ export class ContactsService {
     after?: (tx: EntityManager, results: WriteResult[]) => Promise<void>,
   ): Promise<WriteResult[]> {
     const topic = consent ? await this.topics.byKey(consent.topic) : undefined;
+    const options = { onExisting, source: importId ? 'import' : actor.type === 'api_key' ? 'api' : 'admin', importId };
     return this.dataSource.transaction(async (tx) => {
       // An import batch commits with its checkpoint: after a crash the run resumes consistently from
       // whatever committed, so it need not wait for each WAL flush.
       if (importId) await tx.query(`SET LOCAL synchronous_commit = off`);
-      const results = await this.writer.write(
-tx, items, { onExisting, source: importId ? 'import' : actor.type === 'api_key' ? 'api' : 'admin', importId });
+      const batch = Array.isArray(items) ? await this.writer.prepare(tx, items, options) : items;
+      const results = await this.writer.writePrepared(tx, batch, options);
       if (consent && topic) {
-        const changes: ConsentChange[] = [];
+        const created: ConsentChange[] = [];
+        const others: ConsentChange[] = [];
         const seen = new Set<string>();
         for (const r of results) {
           if ((r.status === 'created' || r.status === 'updated' || r.status === 'unchanged') && !seen.has(r.id)) {
             seen.add(r.id);
-            changes.push({
-              contactId: r.id,
-              topicId: topic.id,
-              status: consent.status,
-              method: consent.method,
-              source: consent.source,
-              importId: importId ?? null,
-              actor: { type: actor.type, id: actor.id },
-            });
+            const change = { contactId: r.id, topicId: topic.id, status: consent.status, method: consent.method, source: consent.source, importId: importId ?? null, actor: { type: actor.type, id: actor.id } };
+            (r.status === 'created' ? created : others).push(change);
           }
         }
-        await this.consent.recordIfChanged(tx, changes);
+        await this.consent.recordForNewContacts(tx, created);
+        await this.consent.recordIfChanged(tx, others);
       }
       if (after) await after(tx, results);
       return results;

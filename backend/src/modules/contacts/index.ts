@@ -3,7 +3,8 @@ export type { AttributeDefinition, ContactInput, ContactPhi } from './contact-in
 export { validateContact } from './contact-input.js';
 export { tokenOf } from './contact-tokens.js';
 export { ContactWriter } from './contact-writer.js';
-export type { WriteItem, WriteResult } from './contact-writer.js';
+export type { PreparedBatch, WriteItem, WriteResult } from './contact-writer.js';
+
 export { ContactsModule } from './contacts.module.js';
 export { ContactsService } from './contacts.service.js';
 export type { MaskedContact, RevealedContact } from './contact-views.js';

@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { AttributesService, type ContactInput, ContactsService, tokenOf, validateContact, type WriteResult } from '../contacts/index.js';
+import { AttributesService, type ContactInput, ContactsService, type PreparedBatch, tokenOf, validateContact, type WriteResult } from '../contacts/index.js';
+
 import { CryptoService } from '../crypto/index.js';
 import type { SupportedEncoding } from './csv-format.js';
 import { ImportStorage } from './import-storage.js';
@@ -81,10 +82,10 @@ export class ImportRunner {
     let lastRow = checkpoint;
     let bytesRead = 0;
 
-    const write = async (rows: typeof batch, rowErrors: RowError[], last: number, bytes: number): Promise<boolean> => {
+    const write = async (rows: typeof batch, prepared: PreparedBatch | null, rowErrors: RowError[], last: number, bytes: number): Promise<boolean> => {
       if (job.dry_run) await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
-      else if (rows.length) {
-        await this.contacts.writeAll(rows, job.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper));
+      else if (prepared) {
+        await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper));
       } else {
         await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], rowErrors, last, bytes, mapper));
       }
@@ -92,13 +93,14 @@ export class ImportRunner {
       if (current && onProgress) onProgress(current);
       return current?.status === 'running';
     };
-    // Pipelined: batch N is written while batch N+1 is parsed and validated (Postgres and Node on
-    // different cores). Batches still commit one after another, in file order.
+    // Pipelined: batch N+1 is parsed, validated, tokenised and encrypted while batch N is written
+    // (Node and Postgres on different cores). Batches still commit one after another, in file order.
     let inflight: Promise<boolean> | null = null;
     const flush = async (): Promise<boolean> => {
+      const prepared = !job.dry_run && batch.length ? await this.contacts.prepare(batch, job.on_existing, importId) : null;
       const previous = inflight;
       if (previous && !(await previous)) return false;
-      inflight = write(batch, errors, lastRow, bytesRead);
+      inflight = write(batch, prepared, errors, lastRow, bytesRead);
       inflight.catch(() => undefined); // handled where it is awaited
       batch = [];
       errors = [];
