@@ -4,6 +4,8 @@ import { waitFor } from './backend-process.js';
 export interface ImportViewBody {
   id: string;
   status: string;
+  bytes: number;
+  sha256: string;
   headers: string[];
   encoding: string;
   delimiter: string;

@@ -665,7 +665,7 @@ export const dataProvider: HipaaDataProvider = {
   },
 
   async exportContact(id) {
-    const { body } = await httpClient<unknown>(`${item('contacts', id)}/export`);
+    const { body } = await httpClient(`${item('contacts', id)}/export`);
     return { data: body };
   },
 

@@ -1,13 +1,30 @@
 import type { ResourceProps } from 'react-admin';
 
 import { apiKeys } from './api-keys';
+import { attributes } from './attributes';
 import { auditEvents } from './audit-events';
+import { authorizationTexts } from './authorization-texts';
+import { contacts } from './contacts';
+import { imports } from './imports';
 import { keyRotations } from './key-rotations';
+import { suppressions } from './suppressions';
+import { topics } from './topics';
 import { users } from './users';
 
 /**
- * One folder per resource (`users/`, `api-keys/`…), each exporting
- * `{ name, list, show, edit, create, icon }`; App renders a <Resource> for each entry, and the
- * menu lists those the user may open (in this order).
+ * One folder per resource (`users/`, `contacts/`…), each exporting
+ * `{ name, list, show, edit, create, icon }`; App renders a <Resource> for each entry. The menu
+ * (layout/AppMenu) groups those the user may open by section.
  */
-export const resources: ResourceProps[] = [users, apiKeys, auditEvents, keyRotations];
+export const resources: ResourceProps[] = [
+  contacts,
+  imports,
+  topics,
+  authorizationTexts,
+  attributes,
+  suppressions,
+  users,
+  apiKeys,
+  auditEvents,
+  keyRotations,
+];

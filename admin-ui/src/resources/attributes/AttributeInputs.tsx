@@ -1,8 +1,10 @@
 import { Alert } from '@mui/material';
-import { BooleanInput, FormDataConsumer, maxLength, regex, required, SelectInput, TextArrayInput, TextInput } from 'react-admin';
+import { BooleanInput, FormDataConsumer, maxLength, required, SelectInput, TextArrayInput, TextInput } from 'react-admin';
 
 import type { AttributeType } from '../../providers/dataProvider';
 import { ATTRIBUTE_TYPES, hasOptions } from './attributeTypes';
+
+import { matches } from '../../components/validators';
 
 const TYPE_CHOICES = ATTRIBUTE_TYPES.map(({ id, name }) => ({ id, name }));
 
@@ -32,7 +34,7 @@ export function AttributeCreateInputs() {
       <TextInput
         source="key"
         label="Key"
-        validate={[required(), regex(/^[a-z][a-zA-Z0-9_]{0,62}$/, 'Start with a lowercase letter; then letters, digits or _')]}
+        validate={[required(), matches(/^[a-z][a-zA-Z0-9_]{0,62}$/, 'Start with a lowercase letter; then letters, digits or _')]}
         helperText="How imports and the API name it, e.g. clinicLocation. Cannot change later."
         autoComplete="off"
         sx={{ maxWidth: 480 }}

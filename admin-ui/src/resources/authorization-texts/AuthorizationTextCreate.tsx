@@ -1,5 +1,7 @@
 import { Alert } from '@mui/material';
-import { Create, maxLength, regex, required, SimpleForm, TextInput, useNotify, useRedirect } from 'react-admin';
+import { Create, maxLength, required, SimpleForm, TextInput, useNotify, useRedirect } from 'react-admin';
+
+import { matches } from '../../components/validators';
 
 /** Publishes a new version of the authorization text. Once published it never changes. */
 export function AuthorizationTextCreate() {
@@ -22,7 +24,7 @@ export function AuthorizationTextCreate() {
         <TextInput
           source="version"
           label="Version"
-          validate={[required(), regex(/^[A-Za-z0-9._-]{1,40}$/, 'Letters, digits, dots, dashes or underscores (up to 40)')]}
+          validate={[required(), matches(/^[A-Za-z0-9._-]{1,40}$/, 'Letters, digits, dots, dashes or underscores (up to 40)')]}
           helperText="e.g. 2025-03 or 1.2"
           sx={{ maxWidth: 320 }}
           fullWidth

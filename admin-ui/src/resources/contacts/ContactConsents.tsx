@@ -23,7 +23,7 @@ import { Link } from 'react-router-dom';
 import { formatDateTime } from '../../components/format';
 import type { AuthorizationView, ContactConsentsRecord, ContactRecord } from '../../providers/dataProvider';
 import { ConsentStatusChip, SuppressionReasonChip } from './ContactChips';
-import { CONSENT_METHOD_LABELS } from './contactFields';
+import { CONSENT_METHOD_LABELS, consentMethodLabel } from './contactFields';
 import { RecordConsentDialog } from './RecordConsentDialog';
 
 const AUTHORIZATION_STATUS: Readonly<Record<AuthorizationView['status'], { label: string; color: 'success' | 'default' | 'warning' }>> = {
@@ -167,7 +167,7 @@ export function ContactConsents() {
               ) : (
                 <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }} data-testid="consent-current">
                   {data.current.map((state) => (
-                    <Box key={state.topicId} title={`${CONSENT_METHOD_LABELS[state.method as keyof typeof CONSENT_METHOD_LABELS] ?? state.method}, ${formatDateTime(state.updatedAt) ?? ''}`}>
+                    <Box key={state.topicId} title={`${consentMethodLabel(state.method)}, ${formatDateTime(state.updatedAt) ?? ''}`}>
                       <ConsentStatusChip status={state.status} label={state.topicName} />
                     </Box>
                   ))}

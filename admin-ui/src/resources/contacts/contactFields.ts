@@ -74,6 +74,9 @@ export const CONSENT_METHOD_LABELS: Readonly<Record<ConsentMethod, string>> = {
   admin: 'Recorded by staff',
 };
 
+/** A method the backend may add before this list knows it is shown by its code. */
+export const consentMethodLabel = (method: string): string => (CONSENT_METHOD_LABELS as Readonly<Partial<Record<string, string>>>)[method] ?? method;
+
 export const SUPPRESSION_REASONS: ReadonlyArray<Choice<SuppressionReason> & { color: 'default' | 'error' | 'warning' | 'info' }> = [
   { id: 'unsubscribe', name: 'Unsubscribed', color: 'info' },
   { id: 'hard_bounce', name: 'Hard bounce', color: 'warning' },

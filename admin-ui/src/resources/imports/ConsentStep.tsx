@@ -67,7 +67,7 @@ interface ConsentStepProps {
   onChange: (form: ConsentForm) => void;
   topics: readonly TopicRecord[];
   /** Problems by the server's field names (`consent.topic`, `consent.attestation`, `onExisting`…). */
-  problems: Record<string, string>;
+  problems: Readonly<Partial<Record<string, string>>>;
 }
 
 /**

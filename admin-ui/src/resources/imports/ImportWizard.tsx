@@ -106,7 +106,7 @@ function ImportSetup({ initial }: WizardProps) {
   const { data: topics } = useGetList<TopicRecord>('topics', { pagination: { page: 1, perPage: 500 } });
 
   const [step, setStep] = useState(initial.consent ? RUN : MAPPING);
-  const [mapping, setMapping] = useState<Record<string, ColumnMapping>>(initial.mapping ?? {});
+  const [mapping, setMapping] = useState<Partial<Record<string, ColumnMapping>>>(initial.mapping ?? {});
   const [mappingProblems, setMappingProblems] = useState<Record<string, string>>({});
   const [consent, setConsent] = useState<ConsentForm>(() => initialConsent(initial));
   const [consentProblems, setConsentProblems] = useState<Record<string, string>>({});
@@ -127,7 +127,8 @@ function ImportSetup({ initial }: WizardProps) {
     setConsentProblems({});
     try {
       await dataProvider.configureImport(job.id, {
-        mapping,
+        // Every column, so that one left out of the suggestion is ignored rather than unknown.
+        mapping: Object.fromEntries(job.headers.map((column) => [column, mapping[column] ?? { field: 'ignore' }])),
         onExisting: consent.onExisting,
         consent: { topic: consent.topic, basis: consent.basis, attestation: consent.attestation.trim() },
       });

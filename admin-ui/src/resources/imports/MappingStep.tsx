@@ -45,10 +45,10 @@ export type PreviewState = { kind: 'loading' } | { kind: 'loaded'; preview: Impo
 
 interface MappingStepProps {
   job: ImportRecord;
-  mapping: Record<string, ColumnMapping>;
-  onChange: (mapping: Record<string, ColumnMapping>) => void;
+  mapping: Readonly<Partial<Record<string, ColumnMapping>>>;
+  onChange: (mapping: Partial<Record<string, ColumnMapping>>) => void;
   /** Problems by column, and `mapping` for the whole (from the check before sending, or the server). */
-  problems: Record<string, string>;
+  problems: Readonly<Partial<Record<string, string>>>;
   attributes: readonly AttributeRecord[];
   preview: PreviewState;
 }

@@ -51,7 +51,7 @@ export const mappingErrorKey = (column: string): string => `mapping.${column.sli
  * What the server would refuse, checked before sending: one e-mail column, each field once,
  * an identifier's system, an attribute's key. Keyed by column; `mapping` for the whole.
  */
-export function checkMapping(headers: readonly string[], mapping: Readonly<Record<string, ColumnMapping>>): Record<string, string> {
+export function checkMapping(headers: readonly string[], mapping: Readonly<Partial<Record<string, ColumnMapping>>>): Record<string, string> {
   const problems: Record<string, string> = {};
   const seen = new Map<string, string>();
   for (const column of headers) {

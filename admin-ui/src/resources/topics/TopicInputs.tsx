@@ -1,7 +1,9 @@
-import { BooleanInput, FormDataConsumer, maxLength, RadioButtonGroupInput, regex, required, TextInput } from 'react-admin';
+import { BooleanInput, FormDataConsumer, maxLength, RadioButtonGroupInput, required, TextInput } from 'react-admin';
 
 import type { TopicKind } from '../../providers/dataProvider';
 import { KIND_CHOICES } from './TopicChips';
+
+import { matches } from '../../components/validators';
 
 /** The inputs create and edit share; the key is set once, at creation. */
 export function TopicInputs({ create }: { create?: boolean }) {
@@ -11,7 +13,7 @@ export function TopicInputs({ create }: { create?: boolean }) {
         <TextInput
           source="key"
           label="Key"
-          validate={[required(), regex(/^[a-z0-9][a-z0-9-]{1,62}$/, '2 to 63 lowercase letters, digits or dashes')]}
+          validate={[required(), matches(/^[a-z0-9][a-z0-9-]{1,62}$/, '2 to 63 lowercase letters, digits or dashes')]}
           helperText="How imports and the API name it, e.g. newsletter. Cannot change later."
           autoComplete="off"
           sx={{ maxWidth: 480 }}
