@@ -33,7 +33,9 @@ async function main() {
     await db.query(`INSERT INTO topics (key, name, kind) VALUES ('newsletter', 'Newsletter', 'marketing')`);
 
     // Baseline: the same bytes into a plain table with COPY.
-    await db.query(`CREATE TABLE bench_copy (email text, first_name text, last_name text, dob text, sex text, phone text, zip text, state text, mrn text, dx_codes text, last_visit text, insurance text, plan text, pcp text)`);
+    await db.query(
+      `CREATE TABLE bench_copy (email text, first_name text, last_name text, dob text, sex text, phone text, zip text, state text, mrn text, dx_codes text, last_visit text, insurance text, plan text, pcp text)`,
+    );
     const copyStarted = performance.now();
     await pipeline(createReadStream(file), db.query(copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`)));
     const copySeconds = (performance.now() - copyStarted) / 1000;
@@ -41,9 +43,16 @@ async function main() {
     await db.query(`DROP TABLE bench_copy`);
     await db.query(`CHECKPOINT`);
 
-    const run = await runMain(['import', file, '--topic', 'newsletter', '--attest', 'Benchmark data: synthetic patients with recorded consent.'], env, (s) => process.stderr.write(s));
+    const run = await runMain(['import', file, '--topic', 'newsletter', '--attest', 'Benchmark data: synthetic patients with recorded consent.'], env, (s) =>
+      process.stderr.write(s),
+    );
     if (run.code !== 0) throw new Error(`import failed (${run.code}): ${run.stderr.slice(-2000)}`);
-    const summary = JSON.parse(run.stdout.split('\n').find((l) => l.startsWith('IMPORT '))!.slice(7)) as { created: number; errors: number; rows: number };
+    const summary = JSON.parse(
+      run.stdout
+        .split('\n')
+        .find((l) => l.startsWith('IMPORT '))!
+        .slice(7),
+    ) as { created: number; errors: number; rows: number };
     const imported = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts`)).rows[0].n;
     await db.end();
 
@@ -59,7 +68,13 @@ async function main() {
       ].join('\n'),
     );
     if (imported !== ROWS) throw new Error(`expected ${ROWS} contacts, found ${imported}`);
-    bench('import', { rows: ROWS, rows_per_s: rowsPerS, baseline_rows_per_s: baselineRowsPerS, ratio: Number((rowsPerS / baselineRowsPerS).toFixed(3)), peak_rss_mb: run.peakRssMb });
+    bench('import', {
+      rows: ROWS,
+      rows_per_s: rowsPerS,
+      baseline_rows_per_s: baselineRowsPerS,
+      ratio: Number((rowsPerS / baselineRowsPerS).toFixed(3)),
+      peak_rss_mb: run.peakRssMb,
+    });
   } finally {
     await services.stop();
     await rm(dir, { recursive: true, force: true });

@@ -6,4 +6,11 @@ import { Contacts1763900400000 } from './1763900400000-Contacts.js';
 import { Imports1763900500000 } from './1763900500000-Imports.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
-export const migrations = [Foundation1763900000000, SecurityCore1763900100000, KeyRotation1763900200000, ApiKeys1763900300000, Contacts1763900400000, Imports1763900500000];
+export const migrations = [
+  Foundation1763900000000,
+  SecurityCore1763900100000,
+  KeyRotation1763900200000,
+  ApiKeys1763900300000,
+  Contacts1763900400000,
+  Imports1763900500000,
+];

@@ -31,7 +31,19 @@ const maria = {
   attributes: { smokingStatus: 'former', newsletterSegment: 'north' },
 };
 // (Enum options such as "former" are schema, not PHI: they appear in attribute_definitions.)
-const MARIA_PHI = ['maria.gonzalez@example.org', 'Gonzalez', '1961-03-14', '5550142', '02139', 'MRN-7745120', 'E11.9', 'Type 2 diabetes', 'Blue Horizon', 'Whitfield', '2025-12-02'];
+const MARIA_PHI = [
+  'maria.gonzalez@example.org',
+  'Gonzalez',
+  '1961-03-14',
+  '5550142',
+  '02139',
+  'MRN-7745120',
+  'E11.9',
+  'Type 2 diabetes',
+  'Blue Horizon',
+  'Whitfield',
+  '2025-12-02',
+];
 
 describe('contacts, consent and the preference center', () => {
   let t: TestApp;
@@ -46,7 +58,11 @@ describe('contacts, consent and the preference center', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hm-contacts-'));
     sink = await MailSink.start({ dataDir: join(dir, 'sink'), httpPort: null });
     await writeFile(join(dir, 'ca.pem'), sink.caPem);
-    t = await startTestApp({ entrypoint: 'api', logs, env: { SMTP_TRANSPORT_MAP: `*=127.0.0.1:${sink.smtpPort}`, SMTP_CA_FILE: join(dir, 'ca.pem'), PUBLIC_URL: 'http://localhost:3999' } });
+    t = await startTestApp({
+      entrypoint: 'api',
+      logs,
+      env: { SMTP_TRANSPORT_MAP: `*=127.0.0.1:${sink.smtpPort}`, SMTP_CA_FILE: join(dir, 'ca.pem'), PUBLIC_URL: 'http://localhost:3999' },
+    });
     const users = t.app.get(UsersService);
     const clients: ApiClient[] = [];
     for (const [email, role] of [
@@ -61,9 +77,21 @@ describe('contacts, consent and the preference center', () => {
     }
     [admin, marketer, officer] = clients as [ApiClient, ApiClient, ApiClient];
     expect((await admin.post('/api/v1/topics', { key: 'newsletter', name: 'Monthly health newsletter', kind: 'marketing' })).status).toBe(201);
-    expect((await admin.post('/api/v1/topics', { key: 'screening', name: 'Screening reminders', kind: 'marketing', requiresAuthorization: true })).status).toBe(201);
+    expect((await admin.post('/api/v1/topics', { key: 'screening', name: 'Screening reminders', kind: 'marketing', requiresAuthorization: true })).status).toBe(
+      201,
+    );
     expect((await admin.post('/api/v1/topics', { key: 'appointments', name: 'Appointment reminders', kind: 'transactional' })).status).toBe(201);
-    expect((await admin.post('/api/v1/attributes', { key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true })).status).toBe(201);
+    expect(
+      (
+        await admin.post('/api/v1/attributes', {
+          key: 'smokingStatus',
+          label: 'Smoking status',
+          type: 'enum',
+          options: ['never', 'former', 'current'],
+          isPhi: true,
+        })
+      ).status,
+    ).toBe(201);
     expect((await admin.post('/api/v1/attributes', { key: 'newsletterSegment', label: 'Newsletter segment', type: 'text', isPhi: false })).status).toBe(201);
   });
   afterAll(async () => {
@@ -75,20 +103,34 @@ describe('contacts, consent and the preference center', () => {
   });
 
   it('creates a contact, and names each bad field without echoing it', async () => {
-    const bad = await marketer.post('/api/v1/contacts', { ...maria, email: 'not-an-address', birthDate: '02/30/1990', sex: 'x', attributes: { smokingStatus: 'sometimes', unknownAttr: 1 } });
+    const bad = await marketer.post('/api/v1/contacts', {
+      ...maria,
+      email: 'not-an-address',
+      birthDate: '02/30/1990',
+      sex: 'x',
+      attributes: { smokingStatus: 'sometimes', unknownAttr: 1 },
+    });
     expect(bad.status).toBe(400);
     const fields = (bad.body as { fields: { field: string; message: string }[] }).fields;
     expect(fields.map((f) => f.field).sort()).toEqual(['attributes.smokingStatus', 'attributes.unknownAttr', 'birthDate', 'email', 'sex']);
     expect(JSON.stringify(bad.body)).not.toContain('not-an-address');
 
-    const created = await marketer.post<{ id: string; emailMasked: string; initials: string; phiFields: string[]; attributes: object }>('/api/v1/contacts', maria);
+    const created = await marketer.post<{ id: string; emailMasked: string; initials: string; phiFields: string[]; attributes: object }>(
+      '/api/v1/contacts',
+      maria,
+    );
     expect(created.status).toBe(201);
     mariaId = created.body.id;
     expect(created.body.emailMasked).toBe('m•••@e•••.org');
     expect(created.body.initials).toBe('M. G.');
     expect(created.body.phiFields).toEqual(expect.arrayContaining(['birthDate', 'conditions', 'email', 'identifiers', 'insurancePlan']));
     expect(created.body.attributes).toEqual({ newsletterSegment: 'north' });
-    expect(phiFound(JSON.stringify(created.body), MARIA_PHI.filter((v) => v !== 'north'))).toEqual([]);
+    expect(
+      phiFound(
+        JSON.stringify(created.body),
+        MARIA_PHI.filter((v) => v !== 'north'),
+      ),
+    ).toEqual([]);
 
     const dup = await marketer.post('/api/v1/contacts', { email: 'maria.gonzalez@example.org' });
     expect(dup.status).toBe(409);
@@ -116,7 +158,9 @@ describe('contacts, consent and the preference center', () => {
       conditions: [{ system: 'ICD-10', code: 'E11.9' }],
       attributes: { smokingStatus: 'former' },
     });
-    const audit = await officer.get<{ data: { action: string; subjectId: string }[] }>(`/api/v1/audit-events?filter=${encodeURIComponent(JSON.stringify({ action: 'phi.revealed' }))}`);
+    const audit = await officer.get<{ data: { action: string; subjectId: string }[] }>(
+      `/api/v1/audit-events?filter=${encodeURIComponent(JSON.stringify({ action: 'phi.revealed' }))}`,
+    );
     expect(audit.body.data).toEqual([expect.objectContaining({ action: 'phi.revealed', subjectId: mariaId })]);
   });
 
@@ -130,7 +174,10 @@ describe('contacts, consent and the preference center', () => {
       { email: 'A1@example.org', lastName: 'Again' },
       { email: 'a4@example.org', identifiers: [{ kind: 'mrn', system: 'urn:oid:1.2.840.114350', value: 'MRN-7745120' }] },
     ];
-    const res = await marketer.post<{ results: { index: number; status: string; errors?: { field: string }[]; id?: string }[]; summary: Record<string, number> }>('/api/v1/contacts/bulk', {
+    const res = await marketer.post<{
+      results: { index: number; status: string; errors?: { field: string }[]; id?: string }[];
+      summary: Record<string, number>;
+    }>('/api/v1/contacts/bulk', {
       contacts: items,
       onExisting: 'update',
       consent: { topic: 'newsletter', status: 'confirmed', method: 'api', source: 'crm-sync' },
@@ -143,7 +190,10 @@ describe('contacts, consent and the preference center', () => {
     expect(res.body.results[6].errors).toEqual([{ field: 'identifiers', message: 'this mrn identifier already belongs to another contact' }]);
     expect(res.body.summary).toEqual({ created: 2, updated: 1, unchanged: 0, skipped: 0, error: 4 });
 
-    const again = await marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', { contacts: [{ email: 'a1@example.org' }, { email: 'new@example.org' }], onExisting: 'skip' });
+    const again = await marketer.post<{ summary: Record<string, number> }>('/api/v1/contacts/bulk', {
+      contacts: [{ email: 'a1@example.org' }, { email: 'new@example.org' }],
+      onExisting: 'skip',
+    });
     expect(again.body.summary).toEqual({ created: 1, updated: 0, unchanged: 0, skipped: 1, error: 0 });
 
     const a1 = res.body.results[0].id!;
@@ -172,27 +222,54 @@ describe('contacts, consent and the preference center', () => {
   });
 
   it('updates a contact partially and keeps e-mails unique', async () => {
-    const patched = await marketer.request<{ phiFields: string[] }>('PATCH', `/api/v1/contacts/${mariaId}`, { nextVisitDate: '2026-12-01', primaryProvider: 'Dr. Jane Okafor' });
+    const patched = await marketer.request<{ phiFields: string[] }>('PATCH', `/api/v1/contacts/${mariaId}`, {
+      nextVisitDate: '2026-12-01',
+      primaryProvider: 'Dr. Jane Okafor',
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.phiFields).toContain('nextVisitDate');
     const clash = await marketer.request('PATCH', `/api/v1/contacts/${mariaId}`, { email: 'a1@example.org' });
     expect(clash.status).toBe(409);
     const revealed = await officer.post<{ phi: Record<string, unknown> }>(`/api/v1/contacts/${mariaId}/reveal`);
-    expect(revealed.body.phi).toMatchObject({ primaryProvider: 'Dr. Jane Okafor', nextVisitDate: '2026-12-01', email: 'maria.gonzalez@example.org', insurancePlan: 'Blue Horizon PPO' });
+    expect(revealed.body.phi).toMatchObject({
+      primaryProvider: 'Dr. Jane Okafor',
+      nextVisitDate: '2026-12-01',
+      email: 'maria.gonzalez@example.org',
+      insurancePlan: 'Blue Horizon PPO',
+    });
   });
 
   it('keeps an append-only consent ledger and decides who may receive what', async () => {
     const consent = t.app.get(ConsentService);
     expect(await consent.mayReceive(mariaId, 'newsletter')).toEqual({ allowed: false, reason: 'no_consent' });
     expect(await consent.mayReceive(mariaId, 'appointments')).toEqual({ allowed: true });
-    expect((await marketer.post(`/api/v1/contacts/${mariaId}/consents`, { topic: 'newsletter', status: 'confirmed', method: 'web_form', source: 'clinic-website', evidence: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0' } })).status).toBe(201);
+    expect(
+      (
+        await marketer.post(`/api/v1/contacts/${mariaId}/consents`, {
+          topic: 'newsletter',
+          status: 'confirmed',
+          method: 'web_form',
+          source: 'clinic-website',
+          evidence: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0' },
+        })
+      ).status,
+    ).toBe(201);
     expect(await consent.mayReceive(mariaId, 'newsletter')).toEqual({ allowed: true });
 
     // Screening needs a HIPAA marketing authorization as well as consent.
     await marketer.post(`/api/v1/contacts/${mariaId}/consents`, { topic: 'screening', status: 'confirmed', method: 'api', source: 'portal' });
     expect(await consent.mayReceive(mariaId, 'screening')).toEqual({ allowed: false, reason: 'authorization_missing' });
-    const text = await admin.post<{ id: number }>('/api/v1/authorization-texts', { version: '2026.1', title: 'Marketing authorization', purpose: 'Screening outreach', body: 'I authorize…' });
-    const signed = await marketer.post<{ id: string }>(`/api/v1/contacts/${mariaId}/authorizations`, { textId: text.body.id, signedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const text = await admin.post<{ id: number }>('/api/v1/authorization-texts', {
+      version: '2026.1',
+      title: 'Marketing authorization',
+      purpose: 'Screening outreach',
+      body: 'I authorize…',
+    });
+    const signed = await marketer.post<{ id: string }>(`/api/v1/contacts/${mariaId}/authorizations`, {
+      textId: text.body.id,
+      signedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(signed.status).toBe(201);
     expect(await consent.mayReceive(mariaId, 'screening')).toEqual({ allowed: true });
     expect(await consent.mayReceive(mariaId, 'screening', new Date(Date.now() + 2 * 86_400_000))).toEqual({ allowed: false, reason: 'authorization_missing' });
@@ -232,7 +309,12 @@ describe('contacts, consent and the preference center', () => {
 
   it('double opt-in: pending until the link in the e-mail (sent over TLS) is confirmed', async () => {
     const created = await marketer.post<{ id: string }>('/api/v1/contacts', { email: 'doi@example.org', firstName: 'Dee' });
-    const res = await marketer.post<{ status: string; confirmationSent: boolean }>(`/api/v1/contacts/${created.body.id}/consents`, { topic: 'newsletter', status: 'confirmed', method: 'double_opt_in', source: 'signup form' });
+    const res = await marketer.post<{ status: string; confirmationSent: boolean }>(`/api/v1/contacts/${created.body.id}/consents`, {
+      topic: 'newsletter',
+      status: 'confirmed',
+      method: 'double_opt_in',
+      source: 'signup form',
+    });
     expect(res.body).toEqual({ topic: 'newsletter', status: 'pending', confirmationSent: true });
     expect(await t.app.get(ConsentService).mayReceive(created.body.id, 'newsletter')).toEqual({ allowed: false, reason: 'consent_pending' });
     const messages = await sink.waitForMessages(1, 10_000);
@@ -268,7 +350,11 @@ describe('contacts, consent and the preference center', () => {
     expect(html).toContain('p•••@e•••.org');
     expect(html).not.toContain('pref@example.org');
 
-    const save = await fetch(`${t.baseUrl}/p/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'topic=screening' });
+    const save = await fetch(`${t.baseUrl}/p/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'topic=screening',
+    });
     expect(await save.text()).toContain('Your preferences are saved.');
     const states = await marketer.get<{ current: { topicKey: string; status: string }[] }>(`/api/v1/contacts/${id}/consents`);
     expect(Object.fromEntries(states.body.current.map((s) => [s.topicKey, s.status]))).toEqual({ newsletter: 'revoked', screening: 'confirmed' });
@@ -276,7 +362,9 @@ describe('contacts, consent and the preference center', () => {
     const unsub = await fetch(`${t.baseUrl}/p/${token}/unsubscribe`, { method: 'POST' });
     expect(await unsub.text()).toContain('You are unsubscribed');
     expect(await t.app.get(ConsentService).mayReceive(id, 'screening')).toEqual({ allowed: false, reason: 'consent_revoked' });
-    expect((await marketer.get<{ suppression: { reason: string } }>(`/api/v1/contacts/${id}/consents`)).body.suppression).toMatchObject({ reason: 'unsubscribe' });
+    expect((await marketer.get<{ suppression: { reason: string } }>(`/api/v1/contacts/${id}/consents`)).body.suppression).toMatchObject({
+      reason: 'unsubscribe',
+    });
     // Transactional mail still reaches a contact who unsubscribed from marketing.
     expect(await t.app.get(ConsentService).mayReceive(id, 'appointments')).toEqual({ allowed: true });
 
@@ -306,7 +394,15 @@ describe('contacts, consent and the preference center', () => {
     const dump = await dumpDatabase(t.databaseUrl);
     expect(dump.length).toBeGreaterThan(10_000);
     // The re-created contact holds Maria's address again, encrypted: scan for everything else plus other contacts' values.
-    const values = [...MARIA_PHI.filter((v) => v !== 'maria.gonzalez@example.org'), 'a1@example.org', 'doi@example.org', 'pref@example.org', 'Ann', '203.0.113.7', 'Okafor'];
+    const values = [
+      ...MARIA_PHI.filter((v) => v !== 'maria.gonzalez@example.org'),
+      'a1@example.org',
+      'doi@example.org',
+      'pref@example.org',
+      'Ann',
+      '203.0.113.7',
+      'Okafor',
+    ];
     expect(phiFound(dump, values)).toEqual([]);
     expect(dump).not.toContain('maria.gonzalez@example.org');
     const log = logs.join('');

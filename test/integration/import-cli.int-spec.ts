@@ -20,12 +20,23 @@ describe('import CLI for operators', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hm-cli-'));
     const file = join(dir, 'members.csv');
     await writeFile(file, `${await csvText(3000, 'cli')}not-an-email,X,Y,1980-01-01,F,,02139,MA,MRNX,I10,2025-01-01,commercial,P,Q\r\n`);
-    const env = { DATABASE_URL: t.databaseUrl, REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: t.config.QUEUE_PREFIX, MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'warn' };
+    const env = {
+      DATABASE_URL: t.databaseUrl,
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: t.config.QUEUE_PREFIX,
+      MASTER_KEY: TEST_MASTER_KEY,
+      LOG_LEVEL: 'warn',
+    };
     const result = await runBackend(['import', file, '--topic', 'newsletter', '--attest', 'Members consented on enrollment forms (2026).'], env, 120_000);
     expect(result.stderr).toContain('uploading members.csv');
     expect(result.stderr).toMatch(/\[#{30}\] 100%/);
     expect(result.stderr).toContain('completed: 3001 rows, created 3000');
-    const summary = JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('IMPORT '))!.slice(7)) as Record<string, unknown>;
+    const summary = JSON.parse(
+      result.stdout
+        .split('\n')
+        .find((l) => l.startsWith('IMPORT '))!
+        .slice(7),
+    ) as Record<string, unknown>;
     expect(summary).toMatchObject({ status: 'completed', rows: 3001, created: 3000, errors: 1 });
     expect(result.code).toBe(0);
     const db = await superuser(t.databaseUrl);

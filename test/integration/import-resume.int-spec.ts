@@ -14,7 +14,13 @@ describe('import resumes after a killed worker', () => {
   let t: TestApp;
   let client: ApiClient;
   const workers: RunningBackend[] = [];
-  const workerEnv = () => ({ DATABASE_URL: t.databaseUrl, REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: t.config.QUEUE_PREFIX, MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'warn' });
+  const workerEnv = () => ({
+    DATABASE_URL: t.databaseUrl,
+    REDIS_URL: inject('redisUrl'),
+    QUEUE_PREFIX: t.config.QUEUE_PREFIX,
+    MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'warn',
+  });
 
   beforeAll(async () => {
     // The API only: imports run in worker processes this test starts and kills.
@@ -34,7 +40,11 @@ describe('import resumes after a killed worker', () => {
     const up = await uploadRaw(t.baseUrl, client, await csvText(ROWS), 'big.csv');
     expect(up.status).toBe(201);
     const id = up.body.id;
-    await client.request('PUT', `/api/v1/imports/${id}/configuration`, { mapping: CSV_MAPPING, onExisting: 'update', consent: { topic: 'newsletter', basis: 'prior_express_consent', attestation: ATTESTATION } });
+    await client.request('PUT', `/api/v1/imports/${id}/configuration`, {
+      mapping: CSV_MAPPING,
+      onExisting: 'update',
+      consent: { topic: 'newsletter', basis: 'prior_express_consent', attestation: ATTESTATION },
+    });
     expect((await client.post(`/api/v1/imports/${id}/start`)).status).toBe(202);
 
     const first = startBackend(['worker'], workerEnv());

@@ -17,7 +17,19 @@ const CSV =
   'short@example.org,Too,Few\r\n' +
   'OLIVIA.CHEN@example.org,Olivia,Chen-Lee,07/04/1958,F,10027,MRN-1001,E78.5,never,duplicate in file\r\n' +
   'sofia.rossi@example.org,Sofía,Rossi,1990-02-28,female,02139-4307,MRN-1005,Z00.00,sometimes,\r\n';
-const PHI_VALUES = ['olivia.chen@example.org', 'Chen-Lee', 'Okoro', '1958-07-04', '07/04/1958', 'MRN-1001', 'MRN-1003', 'J44.9', 'Prefers mornings', 'Sofía', '60614'];
+const PHI_VALUES = [
+  'olivia.chen@example.org',
+  'Chen-Lee',
+  'Okoro',
+  '1958-07-04',
+  '07/04/1958',
+  'MRN-1001',
+  'MRN-1003',
+  'J44.9',
+  'Prefers mornings',
+  'Sofía',
+  '60614',
+];
 
 describe('CSV import', () => {
   let t: TestApp;
@@ -31,7 +43,13 @@ describe('CSV import', () => {
     marketer = new ApiClient(t.baseUrl);
     await marketer.signInAndEnroll('marketer@clinic.test', PASSWORD);
     await marketer.post('/api/v1/topics', { key: 'newsletter', name: 'Newsletter', kind: 'marketing' });
-    await marketer.post('/api/v1/attributes', { key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true });
+    await marketer.post('/api/v1/attributes', {
+      key: 'smokingStatus',
+      label: 'Smoking status',
+      type: 'enum',
+      options: ['never', 'former', 'current'],
+      isPhi: true,
+    });
   });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
@@ -98,7 +116,9 @@ describe('CSV import', () => {
       '8,Smoking status,"must be one of never, former, current"',
     ]);
     const olivia = await marketer.post<{ id: string }>('/api/v1/contacts/lookup', { identifier: { system: 'mrn', value: 'MRN-1001' } });
-    const consents = await marketer.get<{ current: { topicKey: string; status: string; method: string }[]; history: { source: string }[] }>(`/api/v1/contacts/${olivia.body.id}/consents`);
+    const consents = await marketer.get<{ current: { topicKey: string; status: string; method: string }[]; history: { source: string }[] }>(
+      `/api/v1/contacts/${olivia.body.id}/consents`,
+    );
     expect(consents.body.current).toEqual([expect.objectContaining({ topicKey: 'newsletter', status: 'confirmed', method: 'import_attestation' })]);
     expect(consents.body.history[0].source).toBe(`import:${first.id}`);
     const imp = await marketer.get<{ consent: { attestation: string; attestedBy: string } }>(`/api/v1/imports/${first.id}`);
@@ -142,7 +162,11 @@ describe('CSV import', () => {
     expect(dupHeaders.body).toMatchObject({ fields: [{ field: 'file', message: 'duplicate column header "email"' }] });
     const res = await fetch(`${t.baseUrl}/api/v1/imports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: [...marketer.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': marketer.cookies.get('hm_csrf')! },
+      headers: {
+        'content-type': 'application/json',
+        cookie: [...marketer.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        'x-csrf-token': marketer.cookies.get('hm_csrf')!,
+      },
       body: '{}',
     });
     expect(res.status).toBe(415);

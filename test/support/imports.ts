@@ -18,14 +18,27 @@ export interface ImportViewBody {
 export const ATTESTATION = 'I attest these patients gave prior express consent to receive this newsletter.';
 
 /** Uploads raw bytes (the client's JSON helper would re-encode them). */
-export async function uploadRaw(baseUrl: string, client: ApiClient, body: string | Buffer | ReadableStream<Uint8Array>, name = 'patients.csv'): Promise<{ status: number; body: ImportViewBody }> {
-  const headers: Record<string, string> = { 'content-type': 'text/csv', 'x-file-name': encodeURIComponent(name), 'x-csrf-token': client.cookies.get('hm_csrf') ?? '' };
+export async function uploadRaw(
+  baseUrl: string,
+  client: ApiClient,
+  body: string | Buffer | ReadableStream<Uint8Array>,
+  name = 'patients.csv',
+): Promise<{ status: number; body: ImportViewBody }> {
+  const headers: Record<string, string> = {
+    'content-type': 'text/csv',
+    'x-file-name': encodeURIComponent(name),
+    'x-csrf-token': client.cookies.get('hm_csrf') ?? '',
+  };
   headers.cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   const res = await fetch(`${baseUrl}/api/v1/imports`, { method: 'POST', headers, body, duplex: 'half' });
   return { status: res.status, body: (await res.json()) as ImportViewBody };
 }
 
-export async function configureAndRun(client: ApiClient, id: string, opts: { mapping?: Record<string, unknown>; onExisting?: 'update' | 'skip'; dryRun?: boolean; topic?: string } = {}): Promise<ImportViewBody> {
+export async function configureAndRun(
+  client: ApiClient,
+  id: string,
+  opts: { mapping?: Record<string, unknown>; onExisting?: 'update' | 'skip'; dryRun?: boolean; topic?: string } = {},
+): Promise<ImportViewBody> {
   const current = await client.get<ImportViewBody>(`/api/v1/imports/${id}`);
   const configured = await client.request('PUT', `/api/v1/imports/${id}/configuration`, {
     mapping: opts.mapping ?? current.body.mapping,

@@ -57,7 +57,9 @@ export interface TestApp {
 }
 
 /** The real application, in this process, on a free port, over a fresh migrated database. */
-export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Record<string, string>; databaseUrl?: string; logs?: string[] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { entrypoint?: Entrypoint; env?: Record<string, string>; databaseUrl?: string; logs?: string[] } = {},
+): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = testConfig({ DATABASE_URL: databaseUrl, ...(options.logs ? { LOG_LEVEL: 'trace' } : {}), ...options.env });
   await runMigrations(config);
@@ -90,7 +92,11 @@ export async function startTestApp(options: { entrypoint?: Entrypoint; env?: Rec
 export async function dumpDatabase(databaseUrl: string): Promise<string> {
   const db = await superuser(databaseUrl);
   try {
-    const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)).rows;
+    const tables = (
+      await db.query<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+      )
+    ).rows;
     const parts: string[] = [];
     for (const { t } of tables) {
       const rows = await db.query<{ r: string }>(`SELECT row_to_json(x)::text AS r FROM "${t}" x`);

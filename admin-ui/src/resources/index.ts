@@ -16,15 +16,4 @@ import { users } from './users';
  * `{ name, list, show, edit, create, icon }`; App renders a <Resource> for each entry. The menu
  * (layout/AppMenu) groups those the user may open by section.
  */
-export const resources: ResourceProps[] = [
-  contacts,
-  imports,
-  topics,
-  authorizationTexts,
-  attributes,
-  suppressions,
-  users,
-  apiKeys,
-  auditEvents,
-  keyRotations,
-];
+export const resources: ResourceProps[] = [contacts, imports, topics, authorizationTexts, attributes, suppressions, users, apiKeys, auditEvents, keyRotations];

@@ -17,7 +17,7 @@ const STATES = ['MA', 'IL', 'CO', 'CA'];
 export function demoContacts(count: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (let n = 0; n < count; n++) {
-    const pick = <T>(list: readonly T[], salt: number): T => list[(n * 7 + salt * 13) % list.length]!;
+    const pick = <T>(list: readonly T[], salt: number): T => list[(n * 7 + salt * 13) % list.length];
     const [code, display] = pick(CODES, 1);
     const region = n % ZONES.length;
     out.push({

@@ -62,7 +62,13 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { topic: { type: 'string' }, attest: { type: 'string' }, basis: { type: 'string' }, 'on-existing': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      topic: { type: 'string' },
+      attest: { type: 'string' },
+      basis: { type: 'string' },
+      'on-existing': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
   });
 }
 
@@ -70,14 +76,27 @@ function describe(m: { field: string; [k: string]: unknown }): string {
   return m.field === 'identifier' ? `identifier (${String(m.kind)}, ${String(m.system)})` : m.field === 'attribute' ? `attribute ${String(m.key)}` : m.field;
 }
 
-function toViewLike(row: { rows_done: number; bytes_done: string; bytes: string; started_at: Date | null; error_count: number }): Pick<ImportView, 'progress'> & { errors: number } {
+function toViewLike(row: {
+  rows_done: number;
+  bytes_done: string;
+  bytes: string;
+  started_at: Date | null;
+  error_count: number;
+}): Pick<ImportView, 'progress'> & { errors: number } {
   const bytes = Number(row.bytes);
   const done = Number(row.bytes_done);
   const elapsed = row.started_at ? (Date.now() - row.started_at.getTime()) / 1000 : 0;
   const rate = elapsed > 0 ? row.rows_done / elapsed : null;
   const total = done > 0 ? Math.round((row.rows_done * bytes) / done) : null;
   return {
-    progress: { rowsDone: row.rows_done, rowsTotal: null, rowsTotalEstimate: total, percent: bytes ? Math.min(99, Math.floor((done / bytes) * 100)) : 0, rowsPerSecond: rate && Math.round(rate), etaSeconds: rate && total ? Math.round((total - row.rows_done) / rate) : null },
+    progress: {
+      rowsDone: row.rows_done,
+      rowsTotal: null,
+      rowsTotalEstimate: total,
+      percent: bytes ? Math.min(99, Math.floor((done / bytes) * 100)) : 0,
+      rowsPerSecond: rate && Math.round(rate),
+      etaSeconds: rate && total ? Math.round((total - row.rows_done) / rate) : null,
+    },
     errors: row.error_count,
   };
 }

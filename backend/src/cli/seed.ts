@@ -39,8 +39,21 @@ async function seedAudience(app: INestApplicationContext) {
   const topics = app.get(TopicsService);
   if ((await topics.list(true)).length > 0) return;
   await topics.create({ key: 'newsletter', name: 'Monthly health newsletter', description: 'Seasonal health tips and clinic news.', kind: 'marketing' }, actor);
-  await topics.create({ key: 'screening-reminders', name: 'Screening reminders', description: 'Annual screenings you are due for.', kind: 'marketing', requiresAuthorization: true }, actor);
+  await topics.create(
+    {
+      key: 'screening-reminders',
+      name: 'Screening reminders',
+      description: 'Annual screenings you are due for.',
+      kind: 'marketing',
+      requiresAuthorization: true,
+    },
+    actor,
+  );
   await topics.create({ key: 'appointment-reminders', name: 'Appointment reminders', description: 'About visits you booked.', kind: 'transactional' }, actor);
-  await app.get(AttributesService).create({ key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true }, actor);
-  await app.get(ContactsService).bulkUpsert(demoContacts(200), 'update', actor, { topic: 'newsletter', status: 'confirmed', method: 'admin', source: 'demo data' });
+  await app
+    .get(AttributesService)
+    .create({ key: 'smokingStatus', label: 'Smoking status', type: 'enum', options: ['never', 'former', 'current'], isPhi: true }, actor);
+  await app
+    .get(ContactsService)
+    .bulkUpsert(demoContacts(200), 'update', actor, { topic: 'newsletter', status: 'confirmed', method: 'admin', source: 'demo data' });
 }

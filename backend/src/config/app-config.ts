@@ -89,8 +89,7 @@ export const configSchema = z
     SMTP_TRANSPORT_MAP: transportMap,
     SMTP_CA_FILE: z.string().optional(),
     IMPORT_MAX_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
-    MAIL_FROM:
- z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
+    MAIL_FROM: z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
     HEARTBEAT_SECONDS: positiveInt(30),
     RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(20),
     RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(300),

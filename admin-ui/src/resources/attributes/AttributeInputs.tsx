@@ -1,10 +1,9 @@
 import { Alert } from '@mui/material';
 import { BooleanInput, FormDataConsumer, maxLength, required, SelectInput, TextArrayInput, TextInput } from 'react-admin';
 
+import { matches } from '../../components/validators';
 import type { AttributeType } from '../../providers/dataProvider';
 import { ATTRIBUTE_TYPES, hasOptions } from './attributeTypes';
-
-import { matches } from '../../components/validators';
 
 const TYPE_CHOICES = ATTRIBUTE_TYPES.map(({ id, name }) => ({ id, name }));
 
@@ -63,7 +62,11 @@ export function AttributeEditInputs() {
       <TextInput source="key" label="Key" readOnly sx={{ maxWidth: 480 }} fullWidth />
       <TextInput source="label" label="Label" validate={[required(), maxLength(120)]} sx={{ maxWidth: 480 }} fullWidth />
       <OptionsInput />
-      <BooleanInput source="archived" label="Archived" helperText="Archived attributes are left out of forms, imports and new values; stored values are kept." />
+      <BooleanInput
+        source="archived"
+        label="Archived"
+        helperText="Archived attributes are left out of forms, imports and new values; stored values are kept."
+      />
     </>
   );
 }

@@ -77,7 +77,11 @@ export function AttributeList() {
           label="Status"
           disableSort
           render={(attribute) =>
-            attribute.archived ? <Chip size="small" variant="outlined" label="Archived" /> : <Chip size="small" variant="outlined" color="success" label="In use" />
+            attribute.archived ? (
+              <Chip size="small" variant="outlined" label="Archived" />
+            ) : (
+              <Chip size="small" variant="outlined" color="success" label="In use" />
+            )
           }
         />
         <DataTable.Col source="createdAt" label="Created" disableSort>

@@ -29,9 +29,13 @@ function AuthorizationTextActions() {
 
 function NoTexts() {
   return (
-    <EmptyState icon={<Gavel className="empty-icon" />} title="No authorization text yet" action={<CreateButton label="Publish a version" variant="contained" />}>
-      Topics that require a HIPAA marketing authorization need the text contacts sign. Each signature refers to the exact version signed, so published texts never
-      change: a new wording is a new version.
+    <EmptyState
+      icon={<Gavel className="empty-icon" />}
+      title="No authorization text yet"
+      action={<CreateButton label="Publish a version" variant="contained" />}
+    >
+      Topics that require a HIPAA marketing authorization need the text contacts sign. Each signature refers to the exact version signed, so published texts
+      never change: a new wording is a new version.
     </EmptyState>
   );
 }

@@ -47,7 +47,13 @@ export function ExportContactButton() {
   };
 
   return (
-    <Button size="small" startIcon={busy ? <CircularProgress size={16} /> : <Download />} disabled={busy} onClick={() => void download()} data-testid="export-contact">
+    <Button
+      size="small"
+      startIcon={busy ? <CircularProgress size={16} /> : <Download />}
+      disabled={busy}
+      onClick={() => void download()}
+      data-testid="export-contact"
+    >
       Export record
     </Button>
   );

@@ -78,7 +78,11 @@ function ConsentHistory({ history }: { history: ContactConsentsRecord['history']
               </TableCell>
               <TableCell>{CONSENT_METHOD_LABELS[event.method]}</TableCell>
               <TableCell sx={{ wordBreak: 'break-word' }}>
-                {event.importId ? <Link to={createPath({ resource: 'imports', type: 'show', id: event.importId })}>Import #{event.importId}</Link> : event.source}
+                {event.importId ? (
+                  <Link to={createPath({ resource: 'imports', type: 'show', id: event.importId })}>Import #{event.importId}</Link>
+                ) : (
+                  event.source
+                )}
               </TableCell>
               <TableCell>{event.evidence ? 'Recorded (in the full export)' : '—'}</TableCell>
             </TableRow>

@@ -150,7 +150,14 @@ export function ContactInputs({ writeOnly = false }: { writeOnly?: boolean }) {
           </SimpleFormIterator>
         </ArrayInput>
         <Box sx={row}>
-          <SelectInput source="insuranceStatus" label="Insurance status" choices={INSURANCE_CHOICES} emptyText="—" helperText={help('insuranceStatus')} fullWidth />
+          <SelectInput
+            source="insuranceStatus"
+            label="Insurance status"
+            choices={INSURANCE_CHOICES}
+            emptyText="—"
+            helperText={help('insuranceStatus')}
+            fullWidth
+          />
           <TextInput source="insurancePlan" label="Insurance plan" validate={maxLength(200)} helperText={help('insurancePlan')} fullWidth />
           <TextInput source="primaryProvider" label="Primary provider" validate={maxLength(200)} helperText={help('primaryProvider')} fullWidth />
           <DateInput source="lastVisitDate" label="Last visit" helperText={help('lastVisitDate')} fullWidth />

@@ -97,7 +97,9 @@ export function RecordConsentDialog({ contactId, open, onClose, onRecorded }: Re
             error={Boolean(problem('method'))}
             helperText={
               problem('method') ??
-              (doubleOptIn ? 'A confirmation e-mail is sent; consent stays pending until the contact clicks its link.' : 'Keep the evidence where your policy says.')
+              (doubleOptIn
+                ? 'A confirmation e-mail is sent; consent stays pending until the contact clicks its link.'
+                : 'Keep the evidence where your policy says.')
             }
           >
             {METHODS.map((method) => (

@@ -117,7 +117,11 @@ export function ConsentStep({ form, onChange, topics, problems }: ConsentStepPro
 
       <FormControl error={Boolean(problems['consent.basis'])}>
         <FormLabel id="consent-basis-label">Basis</FormLabel>
-        <RadioGroup aria-labelledby="consent-basis-label" value={form.basis} onChange={(event) => onChange(rewrite({ basis: event.target.value as ImportBasis }))}>
+        <RadioGroup
+          aria-labelledby="consent-basis-label"
+          value={form.basis}
+          onChange={(event) => onChange(rewrite({ basis: event.target.value as ImportBasis }))}
+        >
           {BASES.map((basis) => (
             <FormControlLabel
               key={basis.id}
@@ -168,7 +172,9 @@ export function ConsentStep({ form, onChange, topics, problems }: ConsentStepPro
           minRows={3}
           required
           error={Boolean(attestationProblem)}
-          helperText={attestationProblem ?? 'Adapt it to what is true. It is stored with your name and the time, as the evidence of consent for every contact imported.'}
+          helperText={
+            attestationProblem ?? 'Adapt it to what is true. It is stored with your name and the time, as the evidence of consent for every contact imported.'
+          }
           slotProps={{ htmlInput: { maxLength: ATTESTATION_MAX, 'data-testid': 'consent-attestation' } }}
         />
         <FormControlLabel

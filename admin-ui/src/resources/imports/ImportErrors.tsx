@@ -14,7 +14,12 @@ const PER_PAGE = 25;
  */
 export function ImportErrors({ importId, total }: { importId: string; total: number }) {
   const [page, setPage] = useState(0);
-  const { data, total: listed, isPending, error } = useGetList<ImportErrorRecord>('import-errors', {
+  const {
+    data,
+    total: listed,
+    isPending,
+    error,
+  } = useGetList<ImportErrorRecord>('import-errors', {
     filter: { importId },
     pagination: { page: page + 1, perPage: PER_PAGE },
     sort: { field: 'row', order: 'ASC' },

@@ -23,7 +23,11 @@ function ImportListActions() {
 
 function NoImports() {
   return (
-    <EmptyState icon={<UploadFile className="empty-icon" />} title="No import yet" action={<CreateButton label="New import" variant="contained" icon={<UploadFile />} />}>
+    <EmptyState
+      icon={<UploadFile className="empty-icon" />}
+      title="No import yet"
+      action={<CreateButton label="New import" variant="contained" icon={<UploadFile />} />}
+    >
       Import contacts from a CSV export of your EHR, practice management system or CRM: map its columns, attest the consent they gave, check it with a dry run,
       then import. Any size; bad rows are reported, never guessed.
     </EmptyState>
@@ -80,7 +84,9 @@ export function ImportList() {
       sort={{ field: 'id', order: 'DESC' }}
       perPage={25}
       empty={<NoImports />}
-      queryOptions={{ refetchInterval: (query) => ((query.state.data as { data?: ImportRecord[] } | undefined)?.data?.some((job) => isActive(job.status)) ? POLL_MS : false) }}
+      queryOptions={{
+        refetchInterval: (query) => ((query.state.data as { data?: ImportRecord[] } | undefined)?.data?.some((job) => isActive(job.status)) ? POLL_MS : false),
+      }}
     >
       <DataTable<ImportRecord> rowClick="show" bulkActionButtons={false} sx={scrollableTable} data-testid="imports-table">
         <DataTable.Col<ImportRecord>
@@ -98,7 +104,12 @@ export function ImportList() {
             </Stack>
           )}
         />
-        <DataTable.Col<ImportRecord> source="status" label="Status" disableSort render={(job) => <ImportStatusChip status={job.status} dryRun={job.dryRun} />} />
+        <DataTable.Col<ImportRecord>
+          source="status"
+          label="Status"
+          disableSort
+          render={(job) => <ImportStatusChip status={job.status} dryRun={job.dryRun} />}
+        />
         <DataTable.Col<ImportRecord> label="Progress" disableSort render={(job) => <Progress job={job} />} />
         <DataTable.Col<ImportRecord> label="Result" disableSort render={(job) => <Counts job={job} />} />
         <DataTable.Col source="createdAt" label="Uploaded" disableSort>

@@ -84,8 +84,7 @@ function Outcome({ job }: { job: ImportRecord }) {
       return (
         <Alert severity="error" data-testid="import-outcome">
           <AlertTitle>{job.dryRun ? 'The dry run failed' : 'The import stopped'}</AlertTitle>
-          {job.error ?? 'The import could not finish.'}{' '}
-          {job.dryRun ? '' : 'Rows saved so far are kept; starting it again resumes after the last saved row.'}
+          {job.error ?? 'The import could not finish.'} {job.dryRun ? '' : 'Rows saved so far are kept; starting it again resumes after the last saved row.'}
         </Alert>
       );
     case 'cancelled':

@@ -1,7 +1,19 @@
 import PeopleAlt from '@mui/icons-material/PeopleAlt';
 import Tune from '@mui/icons-material/Tune';
 import { Alert, Box, Button, Stack, Typography } from '@mui/material';
-import { CanAccess, Labeled, ReferenceField, Show, TextField, TopToolbar, useCanAccess, useCreatePath, useRecordContext, useRefresh, WithRecord } from 'react-admin';
+import {
+  CanAccess,
+  Labeled,
+  ReferenceField,
+  Show,
+  TextField,
+  TopToolbar,
+  useCanAccess,
+  useCreatePath,
+  useRecordContext,
+  useRefresh,
+  WithRecord,
+} from 'react-admin';
 import { Link } from 'react-router-dom';
 
 import { DateTimeField } from '../../components/DateTimeField';
@@ -32,7 +44,12 @@ function ContactsButton() {
   if (!job || job.status !== 'completed') return null;
   return (
     <CanAccess resource="contacts" action="list">
-      <Button size="small" startIcon={<PeopleAlt />} component={Link} to={`${createPath({ resource: 'contacts', type: 'list' })}?importId=${encodeURIComponent(job.id)}`}>
+      <Button
+        size="small"
+        startIcon={<PeopleAlt />}
+        component={Link}
+        to={`${createPath({ resource: 'contacts', type: 'list' })}?importId=${encodeURIComponent(job.id)}`}
+      >
         Imported contacts
       </Button>
     </CanAccess>

@@ -70,9 +70,23 @@ function usePreview(importId: string | undefined): PreviewState {
 function initialConsent(job: ImportRecord): ConsentForm {
   if (job.consent) {
     // An attestation is confirmed anew each time it is sent.
-    return { topic: job.consent.topic, basis: job.consent.basis, attestation: job.consent.attestation, edited: true, confirmed: false, onExisting: job.onExisting };
+    return {
+      topic: job.consent.topic,
+      basis: job.consent.basis,
+      attestation: job.consent.attestation,
+      edited: true,
+      confirmed: false,
+      onExisting: job.onExisting,
+    };
   }
-  return { topic: '', basis: 'prior_express_consent', attestation: attestationFor(undefined, 'prior_express_consent'), edited: false, confirmed: false, onExisting: 'update' };
+  return {
+    topic: '',
+    basis: 'prior_express_consent',
+    attestation: attestationFor(undefined, 'prior_express_consent'),
+    edited: false,
+    confirmed: false,
+    onExisting: 'update',
+  };
 }
 
 /** Server field problems as the steps show them: mapping ones by column, the others by field. */

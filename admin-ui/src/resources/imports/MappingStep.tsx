@@ -1,19 +1,5 @@
 import LockOutlined from '@mui/icons-material/LockOutlined';
-import {
-  Alert,
-  Box,
-  MenuItem,
-  Skeleton,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
-  TextField,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, MenuItem, Skeleton, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField, Typography } from '@mui/material';
 
 import type { AttributeRecord, CodeSystem, ColumnMapping, IdentifierKind, ImportPreview, ImportRecord } from '../../providers/dataProvider';
 import { CODE_SYSTEM_CHOICES, IDENTIFIER_KIND_CHOICES } from '../contacts/contactFields';

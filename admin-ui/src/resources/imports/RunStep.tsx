@@ -106,7 +106,11 @@ export function RunStep({ job, onChanged }: RunStepProps) {
       )}
       {job.status === 'completed' && (
         <Stack direction="row" spacing={1}>
-          <Button startIcon={<PeopleAlt />} component={Link} to={`${createPath({ resource: 'contacts', type: 'list' })}?importId=${encodeURIComponent(job.id)}`}>
+          <Button
+            startIcon={<PeopleAlt />}
+            component={Link}
+            to={`${createPath({ resource: 'contacts', type: 'list' })}?importId=${encodeURIComponent(job.id)}`}
+          >
             View the imported contacts
           </Button>
           <Button startIcon={<UploadFile />} component={Link} to={createPath({ resource: 'imports', type: 'create' })}>

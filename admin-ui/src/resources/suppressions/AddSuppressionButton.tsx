@@ -60,7 +60,8 @@ export function AddSuppressionButton() {
         <DialogContent>
           <Stack spacing={2}>
             <DialogContentText>
-              No marketing e-mail is sent to a suppressed address, whatever its consent. The address is stored only as a keyed hash, and is not shown in the list.
+              No marketing e-mail is sent to a suppressed address, whatever its consent. The address is stored only as a keyed hash, and is not shown in the
+              list.
             </DialogContentText>
             {general && <Alert severity="error">{general}</Alert>}
             <TextField

@@ -63,13 +63,30 @@ export function SuppressionList() {
       <Alert severity="info" variant="outlined" sx={{ mt: 2 }}>
         Suppressed addresses are not shown: they are protected health information. Each suppression links to its contact when the address belongs to one.
       </Alert>
-      <List title="Suppressions" actions={<SuppressionListActions />} exporter={false} sort={{ field: 'id', order: 'DESC' }} perPage={25} empty={<NoSuppressions />}>
+      <List
+        title="Suppressions"
+        actions={<SuppressionListActions />}
+        exporter={false}
+        sort={{ field: 'id', order: 'DESC' }}
+        perPage={25}
+        empty={<NoSuppressions />}
+      >
         <DataTable<SuppressionRecord> rowClick={false} bulkActionButtons={false} sx={scrollableTable} data-testid="suppressions-table">
-          <DataTable.Col<SuppressionRecord> source="reason" label="Reason" disableSort render={(suppression) => <SuppressionReasonChip reason={suppression.reason} />} />
+          <DataTable.Col<SuppressionRecord>
+            source="reason"
+            label="Reason"
+            disableSort
+            render={(suppression) => <SuppressionReasonChip reason={suppression.reason} />}
+          />
           <DataTable.Col source="contactId" label="Contact" disableSort>
             <ContactLink />
           </DataTable.Col>
-          <DataTable.Col<SuppressionRecord> source="source" label="Source" disableSort render={(suppression) => SOURCES[suppression.source] ?? suppression.source} />
+          <DataTable.Col<SuppressionRecord>
+            source="source"
+            label="Source"
+            disableSort
+            render={(suppression) => SOURCES[suppression.source] ?? suppression.source}
+          />
           <DataTable.Col source="createdAt" label="Since" disableSort>
             <DateTimeField source="createdAt" />
           </DataTable.Col>

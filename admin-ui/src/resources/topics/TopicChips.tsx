@@ -8,7 +8,9 @@ export const KIND_CHOICES: { id: TopicKind; name: string; description: string }[
 ];
 
 export function TopicKindChip({ kind }: { kind: TopicKind }) {
-  return <Chip size="small" color={kind === 'marketing' ? 'primary' : 'default'} variant="outlined" label={kind === 'marketing' ? 'Marketing' : 'Transactional'} />;
+  return (
+    <Chip size="small" color={kind === 'marketing' ? 'primary' : 'default'} variant="outlined" label={kind === 'marketing' ? 'Marketing' : 'Transactional'} />
+  );
 }
 
 /** What sending on the topic requires, and whether it is still in use. */

@@ -1,9 +1,8 @@
 import { BooleanInput, FormDataConsumer, maxLength, RadioButtonGroupInput, required, TextInput } from 'react-admin';
 
+import { matches } from '../../components/validators';
 import type { TopicKind } from '../../providers/dataProvider';
 import { KIND_CHOICES } from './TopicChips';
-
-import { matches } from '../../components/validators';
 
 /** The inputs create and edit share; the key is set once, at creation. */
 export function TopicInputs({ create }: { create?: boolean }) {
@@ -22,7 +21,14 @@ export function TopicInputs({ create }: { create?: boolean }) {
       ) : (
         <TextInput source="key" label="Key" readOnly helperText="The key cannot change" sx={{ maxWidth: 480 }} fullWidth />
       )}
-      <TextInput source="name" label="Name" validate={[required(), maxLength(120)]} helperText="As contacts see it in the preference center" sx={{ maxWidth: 480 }} fullWidth />
+      <TextInput
+        source="name"
+        label="Name"
+        validate={[required(), maxLength(120)]}
+        helperText="As contacts see it in the preference center"
+        sx={{ maxWidth: 480 }}
+        fullWidth
+      />
       {/* An emptied description is an empty text, not null: the topic always has one. */}
       <TextInput
         source="description"

@@ -34,7 +34,6 @@ export class UserAdminService {
   ) {}
 
   async list(filter: { q?: string; role?: Role; ids?: string[] }, page: { offset: number; limit: number; sort?: string; order?: 'ASC' | 'DESC' }) {
-
     const { data, total } = await this.users.list(filter, page);
     return { data: data.map((u) => this.view(u)), total };
   }
@@ -56,7 +55,13 @@ export class UserAdminService {
     const demoting = changes.role !== undefined && changes.role !== user.role && user.role === Role.Admin;
     const disabling = changes.disabled === true && !user.disabledAt;
     if ((demoting || disabling) && user.role === Role.Admin && !user.disabledAt && (await this.users.countActiveAdmins()) <= 1) {
-      await this.audit.record({ actor, action: demoting ? 'user.role-changed' : 'user.disabled', subject: { type: 'user', id }, outcome: 'denied', details: { reason: 'last_admin' } });
+      await this.audit.record({
+        actor,
+        action: demoting ? 'user.role-changed' : 'user.disabled',
+        subject: { type: 'user', id },
+        outcome: 'denied',
+        details: { reason: 'last_admin' },
+      });
 
       throw new DomainError('last_admin', 'The last active administrator cannot be demoted or disabled', 409, [
         { field: demoting ? 'role' : 'disabled', message: 'last active administrator' },

@@ -14,7 +14,6 @@ export class UsersController {
   @Get()
   list(@Query() query: ListQueryDto) {
     return this.admin.list(parseFilter(UserFilterDto, query.filter), { offset: query.offset, limit: query.perPage, sort: query.sort, order: query.order });
-
   }
 
   @RequirePermission(Permission.UsersRead)

@@ -35,8 +35,17 @@ export class UsersService {
     return this.users.count({ where: { disabledAt: IsNull() } });
   }
 
-  async list(filter: { q?: string; role?: Role; ids?: string[] }, page: { offset: number; limit: number; sort?: string; order?: 'ASC' | 'DESC' }): Promise<{ data: UserEntity[]; total: number }> {
-    const sortable: Record<string, string> = { email: 'u.email', displayName: 'u.display_name', role: 'u.role', lastLoginAt: 'u.last_login_at', createdAt: 'u.created_at' };
+  async list(
+    filter: { q?: string; role?: Role; ids?: string[] },
+    page: { offset: number; limit: number; sort?: string; order?: 'ASC' | 'DESC' },
+  ): Promise<{ data: UserEntity[]; total: number }> {
+    const sortable: Record<string, string> = {
+      email: 'u.email',
+      displayName: 'u.display_name',
+      role: 'u.role',
+      lastLoginAt: 'u.last_login_at',
+      createdAt: 'u.created_at',
+    };
     const qb = this.users
       .createQueryBuilder('u')
       .orderBy(sortable[page.sort ?? ''] ?? 'u.created_at', page.order ?? 'ASC')

@@ -94,9 +94,14 @@ export class ConsentService {
    */
   async recordForNewContacts(tx: EntityManager, changes: ConsentChange[]): Promise<void> {
     const plain = changes.filter((c) => !c.evidence);
-    await this.record(tx, changes.filter((c) => c.evidence));
+    await this.record(
+      tx,
+      changes.filter((c) => c.evidence),
+    );
     if (!plain.length) return;
-    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [plain.length])).map((r) => r.id);
+    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [plain.length])).map(
+      (r) => r.id,
+    );
     await copyRows(
       tx,
       'consent_events',

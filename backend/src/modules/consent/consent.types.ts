@@ -31,5 +31,14 @@ export type Eligibility =
   | { allowed: true }
   | {
       allowed: false;
-      reason: 'contact_missing' | 'contact_erased' | 'topic_missing' | 'topic_archived' | 'no_consent' | 'consent_pending' | 'consent_revoked' | 'suppressed' | 'authorization_missing';
+      reason:
+        | 'contact_missing'
+        | 'contact_erased'
+        | 'topic_missing'
+        | 'topic_archived'
+        | 'no_consent'
+        | 'consent_pending'
+        | 'consent_revoked'
+        | 'suppressed'
+        | 'authorization_missing';
     };

@@ -40,7 +40,8 @@ export class TopicsService {
   }
 
   async create(input: TopicInput, actor: AuditActor): Promise<TopicEntity> {
-    if (await this.topics.exists({ where: { key: input.key } })) throw new DomainError('topic_exists', 'A topic with this key exists', 409, [{ field: 'key', message: 'already in use' }]);
+    if (await this.topics.exists({ where: { key: input.key } }))
+      throw new DomainError('topic_exists', 'A topic with this key exists', 409, [{ field: 'key', message: 'already in use' }]);
     const topic = await this.topics.save(
       this.topics.create({
         key: input.key,
@@ -52,7 +53,12 @@ export class TopicsService {
         archivedAt: null,
       }),
     );
-    await this.audit.record({ actor, action: 'topic.created', subject: { type: 'topic', id: String(topic.id) }, details: { key: topic.key, kind: topic.kind } });
+    await this.audit.record({
+      actor,
+      action: 'topic.created',
+      subject: { type: 'topic', id: String(topic.id) },
+      details: { key: topic.key, kind: topic.kind },
+    });
     return topic;
   }
 

@@ -34,8 +34,20 @@ export class ContactConsentController {
   @Post('authorizations')
   async sign(@Param('id') id: string, @Body() dto: SignAuthorizationDto, @Auth() auth: AuthContext) {
     await this.contacts.get(id);
-    const authorizationId = await this.consent.signAuthorization({ contactId: id, textId: dto.textId, signedAt: dto.signedAt, expiresAt: dto.expiresAt, expiryEvent: dto.expiryEvent, evidence: dto.evidence ?? {} });
-    await this.audit.record({ actor: actorOf(auth), action: 'authorization.signed', subject: { type: 'contact', id }, details: { authorizationId, textId: dto.textId } });
+    const authorizationId = await this.consent.signAuthorization({
+      contactId: id,
+      textId: dto.textId,
+      signedAt: dto.signedAt,
+      expiresAt: dto.expiresAt,
+      expiryEvent: dto.expiryEvent,
+      evidence: dto.evidence ?? {},
+    });
+    await this.audit.record({
+      actor: actorOf(auth),
+      action: 'authorization.signed',
+      subject: { type: 'contact', id },
+      details: { authorizationId, textId: dto.textId },
+    });
     return { id: authorizationId };
   }
 

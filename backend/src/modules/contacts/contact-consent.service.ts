@@ -21,7 +21,11 @@ export class ContactConsentService {
 
   async overview(contactId: string) {
     await this.contacts.get(contactId);
-    const [current, history, authorizations] = await Promise.all([this.consent.current(contactId), this.consent.history(contactId), this.consent.authorizations(contactId)]);
+    const [current, history, authorizations] = await Promise.all([
+      this.consent.current(contactId),
+      this.consent.history(contactId),
+      this.consent.authorizations(contactId),
+    ]);
     const token = await this.contacts.emailTokenOf(contactId);
     const suppression = token ? await this.consent.suppressionOf(token) : null;
     // Evidence (IP, user agent) is PHI: the overview shows that it exists, the export shows it.
@@ -32,13 +36,30 @@ export class ContactConsentService {
    * Records a consent change. A double opt-in request is recorded as pending and the
    * confirmation e-mail goes out; the link confirms it.
    */
-  async change(contactId: string, input: { topic: string; status: ConsentStatus; method: ConsentMethod; source: string; evidence?: { ip?: string; userAgent?: string; note?: string } }, actor: AuditActor) {
+  async change(
+    contactId: string,
+    input: { topic: string; status: ConsentStatus; method: ConsentMethod; source: string; evidence?: { ip?: string; userAgent?: string; note?: string } },
+    actor: AuditActor,
+  ) {
     const contact = await this.contacts.get(contactId);
     if (contact.status !== 'active') throw new DomainError('contact_erased', 'This contact was erased', 410);
     const topic = await this.topics.byKey(input.topic);
     const status: ConsentStatus = input.method === 'double_opt_in' && input.status === 'confirmed' ? 'pending' : input.status;
-    await this.consent.recordOne({ contactId, topicId: topic.id, status, method: input.method, source: input.source, evidence: input.evidence, actor: { type: actor.type, id: actor.id } });
-    await this.audit.record({ actor, action: 'consent.changed', subject: { type: 'contact', id: contactId }, details: { topic: topic.key, status, method: input.method } });
+    await this.consent.recordOne({
+      contactId,
+      topicId: topic.id,
+      status,
+      method: input.method,
+      source: input.source,
+      evidence: input.evidence,
+      actor: { type: actor.type, id: actor.id },
+    });
+    await this.audit.record({
+      actor,
+      action: 'consent.changed',
+      subject: { type: 'contact', id: contactId },
+      details: { topic: topic.key, status, method: input.method },
+    });
     let confirmationSent = false;
     if (input.method === 'double_opt_in' && status === 'pending') confirmationSent = await this.sendConfirmation(contactId, topic.id, topic.name);
     return { topic: topic.key, status, confirmationSent };

@@ -93,7 +93,14 @@ export class ContactWriter {
       const key = item.input.phi.email;
       const prior = byEmail.get(key);
       if (!prior) {
-        byEmail.set(key, { refs: [item.ref], input: item.input, tokens: contactTokens(this.crypto, item.input), emailKey: key, id: '', sealed: Buffer.alloc(0) });
+        byEmail.set(key, {
+          refs: [item.ref],
+          input: item.input,
+          tokens: contactTokens(this.crypto, item.input),
+          emailKey: key,
+          id: '',
+          sealed: Buffer.alloc(0),
+        });
       } else if (options.onExisting === 'update') {
         prior.refs.push(item.ref);
         prior.input = mergeInput(prior.input, item.input);
@@ -168,7 +175,9 @@ export class ContactWriter {
           p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i] }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
-          const [row] = await tx.query<[StoredRow?]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.tokens.columns.email_token]);
+          const [row] = await tx.query<[StoredRow?]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [
+            p.tokens.columns.email_token,
+          ]);
           if (row && options.onExisting === 'update') raced.push({ p, stored: row });
           else for (const ref of p.refs) results.push({ ref, status: 'skipped', id: row?.id ?? '', reason: 'a contact with this e-mail exists' });
         }

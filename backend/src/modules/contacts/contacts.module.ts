@@ -28,7 +28,9 @@ export class ContactsModule implements OnModuleInit {
       global: true,
 
       imports: [ConsentModule.forRoles(roles)],
-      controllers: roles.includes('api') ? [ContactsController, ContactConsentController, SuppressionsController, AttributesController, PreferencesController] : [],
+      controllers: roles.includes('api')
+        ? [ContactsController, ContactConsentController, SuppressionsController, AttributesController, PreferencesController]
+        : [],
       providers: [ContactsService, ContactWriter, AttributesService, ContactConsentService, ConfirmationMailer, PreferenceCenterService],
       exports: [ContactsService, ContactWriter, AttributesService, ContactConsentService, ConsentModule],
     };

@@ -124,7 +124,15 @@ export class ContactsService {
         for (const r of results) {
           if ((r.status === 'created' || r.status === 'updated' || r.status === 'unchanged') && !seen.has(r.id)) {
             seen.add(r.id);
-            const change = { contactId: r.id, topicId: topic.id, status: consent.status, method: consent.method, source: consent.source, importId: importId ?? null, actor: { type: actor.type, id: actor.id } };
+            const change = {
+              contactId: r.id,
+              topicId: topic.id,
+              status: consent.status,
+              method: consent.method,
+              source: consent.source,
+              importId: importId ?? null,
+              actor: { type: actor.type, id: actor.id },
+            };
             (r.status === 'created' ? created : others).push(change);
           }
         }
@@ -210,7 +218,7 @@ export class ContactsService {
       attributes: { ...current.phi.attributes, ...current.attributes },
     };
     for (const [k, v] of Object.entries(patch)) merged[k] = v;
-    if (patch.attributes && typeof patch.attributes === 'object') merged.attributes = { ...(merged.attributes as object), ...(patch.attributes) };
+    if (patch.attributes && typeof patch.attributes === 'object') merged.attributes = { ...(merged.attributes as object), ...patch.attributes };
     const { value, problems } = validateContact(merged, await this.attributes.definitions());
     if (!value) throw invalid(problems);
     const { columns, identifiers } = contactTokens(this.crypto, value);

@@ -35,7 +35,13 @@ export class PreferenceCenterService {
     const suppression = emailToken ? await this.consent.suppressionOf(emailToken) : null;
     return {
       emailMasked: contact.emailMasked,
-      topics: (await this.topics.list()).map((t) => ({ key: t.key, name: t.name, description: t.description, kind: t.kind, subscribed: states.get(t.id) === 'confirmed' && !(t.kind === 'marketing' && suppression) })),
+      topics: (await this.topics.list()).map((t) => ({
+        key: t.key,
+        name: t.name,
+        description: t.description,
+        kind: t.kind,
+        subscribed: states.get(t.id) === 'confirmed' && !(t.kind === 'marketing' && suppression),
+      })),
       suppressed: suppression !== null,
     };
   }
@@ -59,7 +65,12 @@ export class PreferenceCenterService {
         if (emailToken) await tx.query(`DELETE FROM suppressions WHERE email_token = $1 AND reason = 'unsubscribe'`, [emailToken]);
       }
     });
-    await this.audit.record({ actor: this.actor(client), action: 'preferences.updated', subject: { type: 'contact', id: contactId }, details: { changes: changes.length } });
+    await this.audit.record({
+      actor: this.actor(client),
+      action: 'preferences.updated',
+      subject: { type: 'contact', id: contactId },
+      details: { changes: changes.length },
+    });
     return true;
   }
 
@@ -76,7 +87,12 @@ export class PreferenceCenterService {
       await this.consent.record(tx, changes);
       if (emailToken) await this.consent.suppress(emailToken, 'unsubscribe', 'preference_center', { type: 'anonymous' }, tx);
     });
-    await this.audit.record({ actor: this.actor(client), action: 'preferences.unsubscribed-all', subject: { type: 'contact', id: contactId }, details: { topicsRevoked: changes.length } });
+    await this.audit.record({
+      actor: this.actor(client),
+      action: 'preferences.unsubscribed-all',
+      subject: { type: 'contact', id: contactId },
+      details: { topicsRevoked: changes.length },
+    });
     return true;
   }
 
@@ -90,7 +106,12 @@ export class PreferenceCenterService {
     if (state?.status === 'revoked') return null;
     if (state?.status !== 'confirmed') {
       await this.consent.recordOne(this.change(claim.contactId, claim.topicId, 'confirmed', 'double_opt_in', client));
-      await this.audit.record({ actor: this.actor(client), action: 'consent.confirmed', subject: { type: 'contact', id: claim.contactId }, details: { topic: topic.key } });
+      await this.audit.record({
+        actor: this.actor(client),
+        action: 'consent.confirmed',
+        subject: { type: 'contact', id: claim.contactId },
+        details: { topic: topic.key },
+      });
     }
     return { topicName: topic.name };
   }
@@ -100,7 +121,15 @@ export class PreferenceCenterService {
   }
 
   private change(contactId: string, topicId: number, status: 'confirmed' | 'revoked', method: ConsentChange['method'], client: Client): ConsentChange {
-    return { contactId, topicId, status, method, source: 'preference_center', evidence: { ip: client.ip, userAgent: client.userAgent }, actor: { type: 'anonymous' } };
+    return {
+      contactId,
+      topicId,
+      status,
+      method,
+      source: 'preference_center',
+      evidence: { ip: client.ip, userAgent: client.userAgent },
+      actor: { type: 'anonymous' },
+    };
   }
 
   private actor(client: Client): AuditActor {

@@ -46,7 +46,8 @@ ${notice ? `<p class="status" role="status">${esc(notice)}</p>` : ''}
       marketing.length
         ? marketing
             .map(
-              (t) => `<label><input type="checkbox" name="topic" value="${esc(t.key)}"${t.subscribed ? ' checked' : ''}><span>${esc(t.name)}${t.description ? `<span class="desc">${esc(t.description)}</span>` : ''}</span></label>`,
+              (t) =>
+                `<label><input type="checkbox" name="topic" value="${esc(t.key)}"${t.subscribed ? ' checked' : ''}><span>${esc(t.name)}${t.description ? `<span class="desc">${esc(t.description)}</span>` : ''}</span></label>`,
             )
             .join('\n    ')
         : '<p class="note">There are no subscriptions to choose from.</p>'

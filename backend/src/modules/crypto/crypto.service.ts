@@ -24,7 +24,6 @@ export class CryptoService implements OnModuleInit {
   private ivPool = Buffer.alloc(0);
   private ivOffset = 0;
 
-
   constructor(
     @InjectRepository(DataKeyEntity) private readonly dataKeys: Repository<DataKeyEntity>,
     @Inject(KEY_PROVIDER) private readonly provider: KeyProvider,

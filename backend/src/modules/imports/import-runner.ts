@@ -85,7 +85,9 @@ export class ImportRunner {
     const write = async (rows: typeof batch, prepared: PreparedBatch | null, rowErrors: RowError[], last: number, bytes: number): Promise<boolean> => {
       if (job.dry_run) await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
       else if (prepared) {
-        await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, (tx, results) => this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper));
+        await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, (tx, results) =>
+          this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper),
+        );
       } else {
         await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], rowErrors, last, bytes, mapper));
       }

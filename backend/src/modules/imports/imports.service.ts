@@ -273,7 +273,13 @@ export class ImportsService {
     const cut = text.lastIndexOf('\n');
     const sample = cut > 0 ? text.slice(0, cut) : text;
     try {
-      const records: unknown = parse(sample, { delimiter, relax_column_count: true, skip_empty_lines: true, relax_quotes: true, skip_records_with_error: true });
+      const records: unknown = parse(sample, {
+        delimiter,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        relax_quotes: true,
+        skip_records_with_error: true,
+      });
       return records as string[][];
     } catch {
       throw new DomainError('import_unreadable', 'The start of the file is not readable as CSV', 400, [{ field: 'file', message: 'not CSV' }]);

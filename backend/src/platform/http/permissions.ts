@@ -74,4 +74,13 @@ export function permissionsOf(role: Role): readonly Permission[] {
 }
 
 /** Permissions an API key may carry: integrations act on data, never on users, keys or the audit trail. */
-export const API_KEY_SCOPES: readonly Permission[] = [P.DashboardRead, P.ContactsRead, P.ContactsWrite, P.ConsentWrite, P.ImportsRead, P.ImportsWrite, P.TopicsRead, P.AttributesRead];
+export const API_KEY_SCOPES: readonly Permission[] = [
+  P.DashboardRead,
+  P.ContactsRead,
+  P.ContactsWrite,
+  P.ConsentWrite,
+  P.ImportsRead,
+  P.ImportsWrite,
+  P.TopicsRead,
+  P.AttributesRead,
+];

@@ -59,7 +59,8 @@ export class TlsMailer {
       const code = (err as { code?: string }).code ?? '';
       const message = err instanceof Error ? err.message : 'send failed';
       // No message content goes to a server that refused or failed TLS: nodemailer stops before MAIL FROM.
-      if (code === 'ETLS' || /STARTTLS|TLS|certificate|SSL/i.test(message)) return { status: 'dropped_no_tls', reason: code || 'TLS not available', route: routeName };
+      if (code === 'ETLS' || /STARTTLS|TLS|certificate|SSL/i.test(message))
+        return { status: 'dropped_no_tls', reason: code || 'TLS not available', route: routeName };
       this.logger.warn({ route: routeName, code }, 'send failed');
       return { status: 'failed', reason: code || 'send failed', route: routeName };
     } finally {

@@ -24,4 +24,3 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.CryptoReencrypt]: QueueName.Crypto,
   [JobName.ImportsRun]: QueueName.Imports,
 };
-

@@ -19,7 +19,6 @@ export class UserFilterDto {
   @IsOptional() @IsArray() @IsUUID('all', { each: true, message: 'ids must be user ids' }) ids?: string[];
 }
 
-
 export class ChangePasswordDto {
   @IsString() @Length(1, 128) currentPassword!: string;
   @IsString() @Length(1, 256) newPassword!: string;

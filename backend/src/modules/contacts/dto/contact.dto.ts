@@ -57,7 +57,8 @@ export class SuppressDto {
 export class AttributeDefinitionDto {
   @Matches(/^[a-z][a-zA-Z0-9_]{0,62}$/, { message: 'key must start with a lowercase letter and hold letters, digits or _' }) key!: string;
   @IsString() @Length(1, 120) label!: string;
-  @IsIn(['text', 'enum', 'number', 'date', 'boolean', 'list'], { message: 'type must be text, enum, number, date, boolean or list' }) type!: 'text' | 'enum' | 'number' | 'date' | 'boolean' | 'list';
+  @IsIn(['text', 'enum', 'number', 'date', 'boolean', 'list'], { message: 'type must be text, enum, number, date, boolean or list' }) type!:
+    'text' | 'enum' | 'number' | 'date' | 'boolean' | 'list';
   @IsOptional() @IsArray() @IsString({ each: true }) options?: string[];
   @IsBoolean({ message: 'isPhi must be true or false' }) isPhi!: boolean;
 }
