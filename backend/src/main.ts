@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { importCommand } from './cli/import-command.js';
+import { auditVerifyCommand, rotateKeyCommand } from './cli/security-commands.js';
 import { seedDemoData } from './cli/seed.js';
 
 import { type AppConfig, ConfigError, maskedConfig, parseConfig } from './config/index.js';
@@ -11,7 +12,7 @@ import { configureHttp } from './platform/http/configure-http.js';
 import { createLogger, NestPinoLogger } from './platform/logging/index.js';
 import type { Entrypoint } from './platform/process/process-role.js';
 
-const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import'] as const;
+const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import', 'audit-verify', 'rotate-key'] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function main() {
@@ -37,10 +38,11 @@ async function main() {
     logger.flush();
     return;
   }
-  if (command === 'import') {
+  if (command === 'import' || command === 'audit-verify' || command === 'rotate-key') {
     const app = await NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', config), { logger: new NestPinoLogger(logger), abortOnError: false });
     try {
-      process.exitCode = await importCommand(app, process.argv.slice(3));
+      const args = process.argv.slice(3);
+      process.exitCode = command === 'import' ? await importCommand(app, args) : command === 'audit-verify' ? await auditVerifyCommand(app) : await rotateKeyCommand(app, args);
     } finally {
       await app.close();
     }

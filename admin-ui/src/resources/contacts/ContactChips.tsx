@@ -1,4 +1,4 @@
-import { Chip, Stack, Typography } from '@mui/material';
+import { Chip, Stack, Tooltip, Typography } from '@mui/material';
 
 import type { ConsentStatus, ContactRecord, SuppressionReason } from '../../providers/dataProvider';
 import { CONSENT_STATUS, fieldLabel, SOURCE_LABELS, SUPPRESSION_REASONS } from './contactFields';
@@ -28,6 +28,24 @@ export function PhiFieldChips({ fields }: { fields: readonly string[] }) {
         <Chip key={field} size="small" variant="outlined" label={fieldLabel(field)} />
       ))}
     </Stack>
+  );
+}
+
+/** A count of the PHI fields on file, their names in the tooltip: enough for a list row. */
+export function PhiFieldSummary({ fields }: { fields: readonly string[] }) {
+  if (fields.length === 0) {
+    return (
+      <Typography variant="body2" color="text.secondary">
+        —
+      </Typography>
+    );
+  }
+  return (
+    <Tooltip title={fields.map(fieldLabel).join(', ')}>
+      <Typography variant="body2" data-testid="phi-field-count">
+        {fields.length} {fields.length === 1 ? 'field' : 'fields'}
+      </Typography>
+    </Tooltip>
   );
 }
 

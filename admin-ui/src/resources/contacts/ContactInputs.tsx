@@ -44,14 +44,14 @@ function useHelper(writeOnly: boolean) {
   return (field: string, help?: string): string | false => {
     if (!writeOnly) return help ?? false;
     const has = contact?.phiFields.includes(field) ?? false;
-    return has ? 'On file (hidden). Type a new value to replace it, or leave empty to keep it' : 'Nothing on file';
+    return has ? 'On file, hidden' : 'Nothing on file';
   };
 }
 
 function AttributeInput({ attribute, writeOnly }: { attribute: AttributeRecord; writeOnly: boolean }) {
   const source = `attributes.${attribute.key}`;
   const choices = attribute.options.map((option) => ({ id: option, name: option }));
-  const helperText = attribute.isPhi ? (writeOnly ? 'PHI, write-only here: leave empty to keep the stored value' : 'PHI: encrypted, masked once saved') : false;
+  const helperText = attribute.isPhi ? (writeOnly ? 'PHI, hidden: leave empty to keep it' : 'PHI: encrypted, masked once saved') : false;
   const common = { source, label: attribute.label, helperText, fullWidth: true };
   switch (attribute.type) {
     case 'text':

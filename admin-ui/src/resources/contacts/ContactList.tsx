@@ -1,27 +1,34 @@
 import PersonAdd from '@mui/icons-material/PersonAdd';
 import UploadFile from '@mui/icons-material/UploadFile';
 import { Button, Stack, Typography } from '@mui/material';
-import { CanAccess, CreateButton, DataTable, List, SelectInput, TextInput, TopToolbar, useCreatePath } from 'react-admin';
+import { CanAccess, CreateButton, DataTable, List, SelectInput, TextInput, type TextInputProps, TopToolbar, useCreatePath } from 'react-admin';
 import { Link, useSearchParams } from 'react-router-dom';
 
 import { DateTimeField } from '../../components/DateTimeField';
 import { EmptyState } from '../../components/EmptyState';
 import { scrollableTable } from '../../components/tableStyles';
 import type { ContactRecord } from '../../providers/dataProvider';
-import { ContactStatusChip, PhiFieldChips, sourceLabel } from './ContactChips';
+import { ContactStatusChip, PhiFieldSummary, sourceLabel } from './ContactChips';
+
+/**
+ * The e-mail filter, with the reason there is no other search. react-admin strips filters' helper
+ * texts, so this wrapper sets its own.
+ */
+function EmailFilterInput(props: TextInputProps) {
+  return (
+    <TextInput
+      {...props}
+      type="email"
+      autoComplete="off"
+      resettable
+      helperText="Exact address only. Contact details are encrypted, so names and parts of addresses cannot be searched."
+      sx={{ width: 380 }}
+    />
+  );
+}
 
 const filters = [
-  <TextInput
-    key="email"
-    source="email"
-    label="E-mail address"
-    type="email"
-    autoComplete="off"
-    alwaysOn
-    resettable
-    helperText="Exact address only: contact details are encrypted, so there is no search by name or part of an address"
-    sx={{ minWidth: 320 }}
-  />,
+  <EmailFilterInput key="email" source="email" label="E-mail address" alwaysOn />,
   <SelectInput
     key="status"
     source="status"
@@ -122,7 +129,7 @@ export function ContactList() {
             </Stack>
           )}
         />
-        <DataTable.Col<ContactRecord> source="phiFields" label="PHI on file" disableSort render={(contact) => <PhiFieldChips fields={contact.phiFields} />} />
+        <DataTable.Col<ContactRecord> source="phiFields" label="PHI on file" disableSort render={(contact) => <PhiFieldSummary fields={contact.phiFields} />} />
         <DataTable.Col<ContactRecord> source="status" label="Status" disableSort render={(contact) => <ContactStatusChip status={contact.status} />} />
         <DataTable.Col<ContactRecord> source="source" label="Source" disableSort render={(contact) => sourceLabel(contact.source)} />
         <DataTable.Col source="createdAt" label="Added" disableSort>

@@ -81,6 +81,7 @@ export function RunStep({ job, onChanged }: RunStepProps) {
             disabled={!startable}
             onClick={() => void run('validate')}
             data-testid="validate-import"
+            sx={{ whiteSpace: 'nowrap', flexShrink: 0 }}
           >
             Validate (dry run)
           </Button>
@@ -90,6 +91,7 @@ export function RunStep({ job, onChanged }: RunStepProps) {
             disabled={!startable}
             onClick={() => void run('start')}
             data-testid="start-import"
+            sx={{ whiteSpace: 'nowrap', flexShrink: 0 }}
           >
             {job.status === 'failed' && !job.dryRun ? 'Resume import' : 'Start import'}
           </Button>
