@@ -32,6 +32,7 @@ step "build"
 npm run build --silent
 
 step "lint"
+npx prettier --check . --log-level warn
 npx eslint --max-warnings 0 .
 
 step "type check"

@@ -42,7 +42,8 @@ async function main() {
     const app = await NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', config), { logger: new NestPinoLogger(logger), abortOnError: false });
     try {
       const args = process.argv.slice(3);
-      process.exitCode = command === 'import' ? await importCommand(app, args) : command === 'audit-verify' ? await auditVerifyCommand(app) : await rotateKeyCommand(app, args);
+      process.exitCode =
+        command === 'import' ? await importCommand(app, args) : command === 'audit-verify' ? await auditVerifyCommand(app) : await rotateKeyCommand(app, args);
     } finally {
       await app.close();
     }

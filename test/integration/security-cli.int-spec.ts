@@ -8,7 +8,13 @@ import { startTestApp, superuser, TEST_MASTER_KEY, type TestApp } from '../suppo
 
 describe('operator commands: key rotation and audit verification', () => {
   let t: TestApp;
-  const env = () => ({ DATABASE_URL: t.databaseUrl, REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: t.config.QUEUE_PREFIX, MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'warn' });
+  const env = () => ({
+    DATABASE_URL: t.databaseUrl,
+    REDIS_URL: inject('redisUrl'),
+    QUEUE_PREFIX: t.config.QUEUE_PREFIX,
+    MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'warn',
+  });
   const secrets = new Map<string, string>();
 
   beforeAll(async () => {
@@ -20,13 +26,19 @@ describe('operator commands: key rotation and audit verification', () => {
       secrets.set(email, (await new ApiClient(t.baseUrl).signInAndEnroll(email, 'granite-otter-lantern-42')).secret);
     }
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
   it('rotate-key makes a new key current and re-encrypts every value', async () => {
     const before = t.app.get(CryptoService).activeKeyId('secrets');
     const result = await runBackend(['rotate-key', '--purpose', 'secrets'], env(), 60_000);
     expect(result.code, result.stderr).toBe(0);
-    const rotation = JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('ROTATION '))!.slice(9)) as { status: string; done: number; total: number; toKeyId: number };
+    const rotation = JSON.parse(
+      result.stdout
+        .split('\n')
+        .find((l) => l.startsWith('ROTATION '))!
+        .slice(9),
+    ) as { status: string; done: number; total: number; toKeyId: number };
     expect(rotation).toMatchObject({ status: 'completed', done: 5, total: 5 });
     expect(rotation.toKeyId).not.toBe(before);
     const users = t.app.get(UsersService);
@@ -52,6 +64,13 @@ describe('operator commands: key rotation and audit verification', () => {
     const broken = await runBackend(['audit-verify'], env());
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('changed: row 3 was changed after it was written');
-    expect(JSON.parse(broken.stdout.split('\n').find((l) => l.startsWith('AUDIT '))!.slice(6))).toMatchObject({ valid: false });
+    expect(
+      JSON.parse(
+        broken.stdout
+          .split('\n')
+          .find((l) => l.startsWith('AUDIT '))!
+          .slice(6),
+      ),
+    ).toMatchObject({ valid: false });
   });
 });

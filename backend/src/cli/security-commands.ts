@@ -7,10 +7,21 @@ import { KeyRotationService } from '../modules/crypto/index.js';
 export async function auditVerifyCommand(app: INestApplicationContext): Promise<number> {
   const audit = app.get(AuditService);
   const result = await audit.verify();
-  await audit.record({ actor: { type: 'system', id: `cli:${userInfo().username}` }, action: 'audit.verify', outcome: result.valid ? 'success' : 'failure', details: { rowsChecked: result.rowsChecked, problems: result.problems.length } });
+  await audit.record({
+    actor: { type: 'system', id: `cli:${userInfo().username}` },
+    action: 'audit.verify',
+    outcome: result.valid ? 'success' : 'failure',
+    details: { rowsChecked: result.rowsChecked, problems: result.problems.length },
+  });
   for (const p of result.problems) process.stderr.write(`${p.kind}: ${p.message}\n`);
-  process.stderr.write(result.valid ? `audit chain intact: ${result.rowsChecked} entries, head ${result.headHash ?? '(empty)'}\n` : `audit chain BROKEN: ${result.problems.length} problem(s) in ${result.rowsChecked} entries\n`);
-  process.stdout.write(`AUDIT ${JSON.stringify({ valid: result.valid, rowsChecked: result.rowsChecked, headId: result.headId, headHash: result.headHash, problems: result.problems })}\n`);
+  process.stderr.write(
+    result.valid
+      ? `audit chain intact: ${result.rowsChecked} entries, head ${result.headHash ?? '(empty)'}\n`
+      : `audit chain BROKEN: ${result.problems.length} problem(s) in ${result.rowsChecked} entries\n`,
+  );
+  process.stdout.write(
+    `AUDIT ${JSON.stringify({ valid: result.valid, rowsChecked: result.rowsChecked, headId: result.headId, headHash: result.headHash, problems: result.problems })}\n`,
+  );
   return result.valid ? 0 : 1;
 }
 

@@ -78,9 +78,10 @@ async function main() {
     throw err;
   }
   // For one-off commands against the running stack (`npm run cli -- import file.csv …`); secrets, so 0600.
-  const runtime = ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_TRANSPORT_MAP', 'SMTP_CA_FILE', 'PORT'].map((k) => `${k}=${JSON.stringify(env[k] ?? '')}`).join('\n');
+  const runtime = ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_TRANSPORT_MAP', 'SMTP_CA_FILE', 'PORT']
+    .map((k) => `${k}=${JSON.stringify(env[k] ?? '')}`)
+    .join('\n');
   await writeFile(join(dataDir, 'runtime.env'), `${runtime}\n`, { mode: 0o600 });
-
 
   say('• applying migrations…');
   await run(['migrate'], env, log);

@@ -8,7 +8,7 @@ import { formatNumber } from '../../components/format';
 import { scrollableTable } from '../../components/tableStyles';
 import type { ImportRecord } from '../../providers/dataProvider';
 import { ImportStatusChip, isActive } from './importStatus';
-import { formatBytes } from './UploadStep';
+import { formatBytes } from './importFormat';
 
 /** While an import in the list runs, the list refreshes at this pace. */
 const POLL_MS = 2_000;

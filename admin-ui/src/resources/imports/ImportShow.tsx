@@ -10,6 +10,7 @@ import {
   TopToolbar,
   useCanAccess,
   useCreatePath,
+  useGetList,
   useRecordContext,
   useRefresh,
   WithRecord,
@@ -17,11 +18,12 @@ import {
 import { Link } from 'react-router-dom';
 
 import { DateTimeField } from '../../components/DateTimeField';
-import type { ImportRecord } from '../../providers/dataProvider';
+import { formatDateTime } from '../../components/format';
+import type { ImportRecord, TopicRecord } from '../../providers/dataProvider';
 import { basisName } from './ConsentStep';
 import { ImportProgress } from './ImportProgress';
 import { isActive, isConfigurable } from './importStatus';
-import { formatBytes } from './UploadStep';
+import { describeFormat, formatBytes } from './importFormat';
 
 /** Polled at this pace while the import is queued or running. */
 const POLL_MS = 1_000;
@@ -76,6 +78,12 @@ const grid = {
   gap: 2,
 } as const;
 
+function TopicName({ topicKey }: { topicKey: string }) {
+  const { data: topics } = useGetList<TopicRecord>('topics', { pagination: { page: 1, perPage: 500 } });
+  const topic = topics?.find((t) => t.key === topicKey);
+  return <Typography variant="body2">{topic ? `${topic.name} (${topic.key})` : topicKey}</Typography>;
+}
+
 function ImportDetails() {
   const refresh = useRefresh();
   return (
@@ -85,11 +93,7 @@ function ImportDetails() {
           <WithRecord<ImportRecord> render={(job) => <Typography variant="body2">{`${job.fileName} (${formatBytes(job.bytes)})`}</Typography>} />
         </Labeled>
         <Labeled label="Format">
-          <WithRecord<ImportRecord>
-            render={(job) => (
-              <Typography variant="body2">{`${job.headers.length} columns · ${job.encoding?.toUpperCase() ?? '?'} · “${job.delimiter === '\t' ? 'tab' : (job.delimiter ?? '?')}”`}</Typography>
-            )}
-          />
+          <WithRecord<ImportRecord> render={(job) => <Typography variant="body2">{describeFormat(job)}</Typography>} />
         </Labeled>
         <Labeled label="Uploaded">
           <DateTimeField source="createdAt" />
@@ -107,13 +111,13 @@ function ImportDetails() {
           job.consent ? (
             <Box sx={grid} data-testid="import-consent">
               <Labeled label="Topic">
-                <Typography variant="body2">{job.consent.topic}</Typography>
+                <TopicName topicKey={job.consent.topic} />
               </Labeled>
               <Labeled label="Basis">
                 <Typography variant="body2">{basisName(job.consent.basis)}</Typography>
               </Labeled>
               <Labeled label="Attested">
-                <DateTimeField source="consent.attestedAt" />
+                <Typography variant="body2">{formatDateTime(job.consent.attestedAt) ?? '—'}</Typography>
               </Labeled>
               <Labeled label="Contacts already here">
                 <Typography variant="body2">{job.onExisting === 'update' ? 'Updated' : 'Left unchanged'}</Typography>

@@ -4,12 +4,10 @@ import { Alert, Box, MenuItem, Skeleton, Stack, Table, TableBody, TableCell, Tab
 import type { AttributeRecord, CodeSystem, ColumnMapping, IdentifierKind, ImportPreview, ImportRecord } from '../../providers/dataProvider';
 import { CODE_SYSTEM_CHOICES, IDENTIFIER_KIND_CHOICES } from '../contacts/contactFields';
 import { MAPPING_FIELDS, mappingFor, type MappingField } from './importMapping';
-import { formatBytes } from './UploadStep';
+import { describeFormat, formatBytes } from './importFormat';
 
 /** How many of the first rows are shown beside the mapping. */
 const SAMPLE_ROWS = 3;
-
-const DELIMITERS: Readonly<Partial<Record<string, string>>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
 /** What the importer accepts for a field, where it is not obvious. */
 const HINTS: Readonly<Partial<Record<MappingField, string>>> = {
@@ -152,13 +150,10 @@ function Samples({ preview, index }: { preview: PreviewState; index: number }) {
  */
 export function MappingStep({ job, mapping, onChange, problems, attributes, preview }: MappingStepProps) {
   const set = (column: string, next: ColumnMapping) => onChange({ ...mapping, [column]: next });
-  const delimiter = job.delimiter ? (DELIMITERS[job.delimiter] ?? job.delimiter) : undefined;
   return (
     <Stack spacing={2} data-testid="mapping-step">
       <Typography variant="body2" color="text.secondary" data-testid="detected-format">
-        {job.fileName} · {formatBytes(job.bytes)} · {job.headers.length} columns
-        {job.encoding && <> · {job.encoding.toUpperCase()}</>}
-        {delimiter && <> · {delimiter}-separated</>}
+        {job.fileName} · {formatBytes(job.bytes)} · {describeFormat(job)}
       </Typography>
       {problems.mapping && (
         <Alert severity="error" data-testid="mapping-problem">

@@ -4,21 +4,9 @@ import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/mate
 import { useRef, useState, type DragEvent } from 'react';
 import { useDataProvider } from 'react-admin';
 
-import { formatNumber } from '../../components/format';
 import type { HipaaDataProvider, ImportRecord } from '../../providers/dataProvider';
 import { fieldError } from '../../providers/httpClient';
-
-const units = ['bytes', 'kB', 'MB', 'GB'] as const;
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? formatNumber(value) : value.toFixed(1)} ${units[unit]}`;
-}
+import { formatBytes } from './importFormat';
 
 interface UploadStepProps {
   /** The upload succeeded: the import, with its detected format and suggested mapping. */
