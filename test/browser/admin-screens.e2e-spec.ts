@@ -135,7 +135,18 @@ describe('admin screens', () => {
 
         // An admin's menu has every administration screen.
         const menu = await page.getByRole('menuitem').allInnerTexts();
-        expect(menu.map((item) => item.trim())).toEqual(['Dashboard', 'Users', 'API keys', 'Audit log', 'Encryption keys']);
+        expect(menu.map((item) => item.trim())).toEqual([
+          'Dashboard',
+          'Contacts',
+          'Imports',
+          'Topics',
+          'Attributes',
+          'Suppressions',
+          'Users',
+          'API keys',
+          'Audit log',
+          'Encryption keys',
+        ]);
 
         await openMenu(page, 'Users');
         await page.waitForURL(pathIs('/admin/users'));
@@ -374,7 +385,7 @@ describe('admin screens', () => {
 
         // A marketer's menu shows only what a marketer may open.
         const menu = await page.getByRole('menuitem').allInnerTexts();
-        expect(menu.map((item) => item.trim())).toEqual(['Dashboard']);
+        expect(menu.map((item) => item.trim())).toEqual(['Dashboard', 'Contacts', 'Imports', 'Topics', 'Attributes', 'Suppressions']);
 
         // "Sign out everywhere" from the account page ends the session and says so.
         await page.getByRole('button', { name: 'Profile' }).click();

@@ -11,8 +11,8 @@ import type { ContactRecord } from '../../providers/dataProvider';
 import { ContactStatusChip, PhiFieldSummary, sourceLabel } from './ContactChips';
 
 /**
- * The e-mail filter, with the reason there is no other search. react-admin strips filters' helper
- * texts, so this wrapper sets its own.
+ * The e-mail filter, with the reason there is no other search. react-admin strips and hides
+ * filters' helper texts, so this wrapper sets its own and shows it.
  */
 function EmailFilterInput(props: TextInputProps) {
   return (
@@ -22,7 +22,7 @@ function EmailFilterInput(props: TextInputProps) {
       autoComplete="off"
       resettable
       helperText="Exact address only. Contact details are encrypted, so names and parts of addresses cannot be searched."
-      sx={{ width: 380 }}
+      sx={{ width: 380, '&& .MuiFormHelperText-root': { display: 'block' } }}
     />
   );
 }

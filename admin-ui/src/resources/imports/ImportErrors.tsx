@@ -9,7 +9,7 @@ import { importErrorReportUrl, type ImportErrorRecord } from '../../providers/da
 const PER_PAGE = 25;
 
 /**
- * The rows the import refused: line number, column and reason, never a value from the file. The
+ * The rows the import refused: row number, column and reason, never a value from the file. The
  * whole list downloads as CSV (a plain link: same-origin cookie, no CSRF header for a GET).
  */
 export function ImportErrors({ importId, total }: { importId: string; total: number }) {
@@ -55,7 +55,7 @@ export function ImportErrors({ importId, total }: { importId: string; total: num
         <Table size="small" aria-label="Rows with errors" data-testid="import-errors">
           <TableHead>
             <TableRow>
-              <TableCell sx={{ width: 100 }}>Line</TableCell>
+              <TableCell sx={{ width: 100 }}>Row</TableCell>
               <TableCell sx={{ width: 200 }}>Column</TableCell>
               <TableCell>Problem</TableCell>
             </TableRow>
@@ -87,8 +87,8 @@ export function ImportErrors({ importId, total }: { importId: string; total: num
         />
       )}
       <Typography variant="caption" color="text.secondary">
-        Line numbers count the header as line 1, as a spreadsheet does. {countOf(total, 'row was', 'rows were')} left out; fix them in the file and import it
-        again: contacts already imported are matched by e-mail address, never duplicated.
+        Rows are numbered as in a spreadsheet: the header is row 1. {countOf(total, 'row was', 'rows were')} left out; fix them in the file and import it again:
+        contacts already imported are matched by e-mail address, never duplicated.
       </Typography>
     </Box>
   );

@@ -147,6 +147,8 @@ function ImportSetup({ initial }: WizardProps) {
         consent: { topic: consent.topic, basis: consent.basis, attestation: consent.attestation.trim() },
       });
       await refetch();
+      // The attestation was sent as confirmed; sending it again asks for the box again.
+      setConsent((previous) => ({ ...previous, confirmed: false }));
       setStep(RUN);
     } catch (error) {
       const split = splitProblems(job.headers, fieldProblems(error));

@@ -158,13 +158,9 @@ export class ContactsService {
     return { ...masked, phi };
   }
 
-  async list(filter: { email?: string; ids?: string[]; status?: string; importId?: string }, page: { offset: number; limit: number; order: 'ASC' | 'DESC' }) {
+  async list(filter: { ids?: string[]; status?: string; importId?: string }, page: { offset: number; limit: number; order: 'ASC' | 'DESC' }) {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.email) {
-      params.push(tokenOf.email(this.crypto, normalizeEmail(filter.email)));
-      where.push(`email_token = $${params.length}`);
-    }
     if (filter.ids?.length) {
       params.push(filter.ids);
       where.push(`id = ANY($${params.length}::bigint[])`);

@@ -112,8 +112,9 @@ export class ImportsService {
     if (!['uploaded', 'validated', 'failed'].includes(job.status))
       throw new DomainError('import_state', `The import is ${job.status}: it can no longer be configured`, 409);
     const problems = await this.checkMapping(job.headers, input.mapping);
-    const topic = await this.topics.byKey(input.consent.topic);
-    if (topic.archivedAt) problems.push({ field: 'consent.topic', message: 'the topic is archived' });
+    const topic = await this.topics.byKey(input.consent.topic).catch(() => null);
+    if (!topic) problems.push({ field: 'consent.topic', message: 'no such topic' });
+    else if (topic.archivedAt) problems.push({ field: 'consent.topic', message: 'the topic is archived' });
     if (!input.consent.attestation.trim()) problems.push({ field: 'consent.attestation', message: 'required' });
     if (problems.length) throw new DomainError('import_mapping', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 400, problems);
     const consent = { ...input.consent, attestedBy: actor.id ?? 'unknown', attestedAt: new Date().toISOString() };
@@ -127,7 +128,7 @@ export class ImportsService {
       actor,
       action: 'import.configured',
       subject: { type: 'import', id },
-      details: { topic: topic.key, basis: input.consent.basis, onExisting: input.onExisting },
+      details: { topic: input.consent.topic, basis: input.consent.basis, onExisting: input.onExisting },
     });
     return this.get(id);
   }

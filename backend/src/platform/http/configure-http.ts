@@ -73,17 +73,15 @@ function serveAdminUi(app: NestExpressApplication, config: AppConfig) {
   const index = join(dir, 'index.html');
   const http = server(app);
   http.get('/', (_req: Request, res: Response) => res.redirect('/admin/'));
-  if (!existsSync(index)) {
-    http.get('/admin', (_req: Request, res: Response) => {
-      res.status(503).type('text/plain').send('The admin UI is not built. Run: npm run build');
-    });
-    return;
-  }
   app.use('/admin', express.static(dir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600') }));
-  // Client-side routes fall back to the single page.
+  // Client-side routes fall back to the single page (looked up per request: a rebuild may replace it).
   app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       next();
+      return;
+    }
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The admin UI is not built. Run: npm run build');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');

@@ -26,8 +26,8 @@ export class LookupDto {
   @IsOptional() @ValidateNested() @Type(() => IdentifierDto) identifier?: IdentifierDto;
 }
 
+/** No e-mail here: a filter travels in the URL, and an address is PHI (use POST /contacts/lookup). */
 export class ContactFilterDto {
-  @IsOptional() @IsString() @MaxLength(254) email?: string;
   @IsOptional() @IsArray() @Matches(/^\d{1,18}$/, { each: true, message: 'ids must be contact ids' }) ids?: string[];
   @IsOptional() @IsIn(['active', 'erased']) status?: string;
   @IsOptional() @Matches(/^\d{1,18}$/, { message: 'importId must be an import id' }) importId?: string;
