@@ -7,13 +7,10 @@ let skipped = 0;
 for (const file of process.argv.slice(2)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  failed += report.numFailedTests ?? 0;
+  // A test file that failed with no failed test (it did not load, a hook threw) counts as one failure.
+  failed += (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
-
-// A suite that failed only because its tests failed is already counted through its tests.
-function countSuitesWithFailedTests(report) {
-  return (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
-}

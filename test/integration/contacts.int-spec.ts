@@ -35,8 +35,7 @@ const MARIA_PHI = [
   'maria.gonzalez@example.org',
   'Gonzalez',
   '1961-03-14',
-  '5550142',
-  '02139',
+  '6175550142',
   'MRN-7745120',
   'E11.9',
   'Type 2 diabetes',
@@ -399,7 +398,6 @@ describe('contacts, consent and the preference center', () => {
       'a1@example.org',
       'doi@example.org',
       'pref@example.org',
-      'Ann',
       '203.0.113.7',
       'Okafor',
     ];

@@ -108,8 +108,15 @@ export async function dumpDatabase(databaseUrl: string): Promise<string> {
   }
 }
 
-/** The PHI values that occur in `haystack`, as plain text, or as the hex a bytea dump shows. */
+/**
+ * The PHI values that occur in `haystack`, as plain text, or as the hex a bytea dump shows.
+ * Probes that could turn up by chance are refused: shorter than 5 characters, or made only of
+ * hex digits and shorter than 10 (they occur inside the hex of ciphertexts). The hex form is
+ * searched for probes of 8 bytes or more.
+ */
 export function phiFound(haystack: string, values: string[]): string[] {
+  const weak = values.filter((v) => v.length < 5 || (/^[0-9a-f]+$/i.test(v) && v.length < 10));
+  if (weak.length) throw new Error(`PHI probes that could match by chance: ${weak.join(', ')}`);
   const lower = haystack.toLowerCase();
-  return values.filter((v) => lower.includes(v.toLowerCase()) || lower.includes(Buffer.from(v).toString('hex')));
+  return values.filter((v) => lower.includes(v.toLowerCase()) || (Buffer.byteLength(v) >= 8 && lower.includes(Buffer.from(v).toString('hex'))));
 }

@@ -1,6 +1,6 @@
 export { AttributesService } from './attributes.service.js';
 export type { AttributeDefinition, ContactInput, ContactPhi } from './contact-input.js';
-export { validateContact } from './contact-input.js';
+export { CONTACT_FIELDS, validateContact } from './contact-input.js';
 export { tokenOf } from './contact-tokens.js';
 export { ContactWriter } from './contact-writer.js';
 export type { PreparedBatch, WriteItem, WriteResult } from './contact-writer.js';

@@ -9,30 +9,13 @@ import { DomainError } from '../../platform/errors/index.js';
 import { JobName, type JobPayloads, QueueName } from '../../platform/queue/index.js';
 import { type AuditActor, AuditService } from '../audit/index.js';
 import { TopicsService } from '../consent/index.js';
-import { AttributesService } from '../contacts/index.js';
+import { AttributesService, CONTACT_FIELDS } from '../contacts/index.js';
 import { type ColumnMapping, detectDelimiter, detectEncoding, suggestMapping } from './csv-format.js';
 import { ImportStorage } from './import-storage.js';
 import { type ImportConsent, type ImportRow, type ImportView, toImportView } from './import.types.js';
 
-const SCALAR_FIELDS = new Set([
-  'email',
-  'firstName',
-  'lastName',
-  'birthDate',
-  'sex',
-  'phone',
-  'postalCode',
-  'state',
-  'timeZone',
-  'language',
-  'lastVisitDate',
-  'nextVisitDate',
-  'visitCount12m',
-  'visitSummary',
-  'insuranceStatus',
-  'insurancePlan',
-  'primaryProvider',
-]);
+/** The one-value contact fields a column can map to (lists and custom attributes have their own mappings). */
+const SCALAR_FIELDS = new Set<string>(CONTACT_FIELDS.filter((f) => f !== 'identifiers' && f !== 'conditions' && f !== 'attributes'));
 
 /** Owns imports, import_chunks and import_errors: upload, format detection, mapping, start, progress and the error report. */
 @Injectable()
