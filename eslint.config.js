@@ -57,7 +57,7 @@ export default defineConfig(
     ...reactHooks.configs.flat.recommended,
   },
   {
-    // Plain JavaScript (this file, scripts/*.mjs) is in no tsconfig; lint it without type information.
+    // Plain JavaScript (this file, test/summary.mjs) is in no tsconfig; lint it without type information.
     files: ['**/*.{js,mjs,cjs}'],
     extends: [tseslint.configs.disableTypeChecked],
   },

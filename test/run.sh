@@ -48,6 +48,6 @@ for project in unit integration browser; do
 done
 
 step "summary"
-node scripts/test-summary.mjs test-results/vitest-*.json || status=1
+node test/summary.mjs test-results/vitest-*.json || status=1
 echo "total time: $((SECONDS - started))s"
 exit $status

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The embedded default: install, build, and start everything on this machine (see README).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js 20.19 or newer is required (found "+process.versions.node+")"); process.exit(1) }'

@@ -2,7 +2,7 @@
 # One-off backend commands (migrate, seed, import …) against the stack `npm start` runs:
 #   npm run cli -- import patients.csv --topic newsletter --attest "…"
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 env_file="${DATA_DIR:-.data}/runtime.env"
 if [ -z "${DATABASE_URL:-}" ] && [ -f "$env_file" ]; then
   set -a
