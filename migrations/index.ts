@@ -4,6 +4,7 @@ import { KeyRotation1763900200000 } from './1763900200000-KeyRotation.js';
 import { ApiKeys1763900300000 } from './1763900300000-ApiKeys.js';
 import { Contacts1763900400000 } from './1763900400000-Contacts.js';
 import { Imports1763900500000 } from './1763900500000-Imports.js';
+import { Templates1763900600000 } from './1763900600000-Templates.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   ApiKeys1763900300000,
   Contacts1763900400000,
   Imports1763900500000,
+  Templates1763900600000,
 ];

@@ -6,6 +6,9 @@ import { AuthModule } from './modules/auth/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
+import { SegmentsModule } from './modules/segments/index.js';
+
+import { TemplatesModule } from './modules/templates/index.js';
 
 import { SystemModule } from './modules/system/index.js';
 import { DatabaseModule } from './platform/database/index.js';
@@ -36,6 +39,8 @@ export class AppModule {
         MailModule,
         ContactsModule.forRoles(roles),
         ImportsModule.forRoles(roles),
+        SegmentsModule.forRoles(roles),
+        TemplatesModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),
       ],
     };

@@ -1,5 +1,5 @@
 export { AttributesService } from './attributes.service.js';
-export type { AttributeDefinition, ContactInput, ContactPhi } from './contact-input.js';
+export type { AttributeDefinition, AttributeValue, ContactInput, ContactPhi } from './contact-input.js';
 export { CONTACT_FIELDS, validateContact } from './contact-input.js';
 export { tokenOf } from './contact-tokens.js';
 export { ContactWriter } from './contact-writer.js';

@@ -22,6 +22,8 @@ export enum Permission {
   SuppressionsManage = 'suppressions:manage',
   ImportsRead = 'imports:read',
   ImportsWrite = 'imports:write',
+  TemplatesRead = 'templates:read',
+  TemplatesManage = 'templates:manage',
 }
 
 export enum Role {
@@ -49,6 +51,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.SuppressionsManage,
     P.ImportsRead,
     P.ImportsWrite,
+    P.TemplatesRead,
+    P.TemplatesManage,
   ],
   [Role.ComplianceOfficer]: [
     P.DashboardRead,
@@ -65,6 +69,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.SuppressionsRead,
     P.SuppressionsManage,
     P.ImportsRead,
+    P.TemplatesRead,
   ],
   [Role.Analyst]: [P.DashboardRead],
 };

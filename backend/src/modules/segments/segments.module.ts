@@ -1,0 +1,16 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ProcessRole } from '../../platform/process/process-role.js';
+import { SegmentsController } from './segments.controller.js';
+import { SegmentsService } from './segments.service.js';
+
+@Module({})
+export class SegmentsModule {
+  static forRoles(roles: ProcessRole[]): DynamicModule {
+    return {
+      module: SegmentsModule,
+      controllers: roles.includes('api') ? [SegmentsController] : [],
+      providers: [SegmentsService],
+      exports: [SegmentsService],
+    };
+  }
+}
