@@ -72,7 +72,8 @@ describe('HTTP hardening', () => {
     const client = new ApiClient(t.baseUrl);
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < 7; i++) {
+    // 12 attempts: even if the one-minute window rolls over once mid-loop, one window sees more than five.
+    for (let i = 0; i < 12; i++) {
       const res = await client.post('/api/v1/auth/login', { email: 'nobody@clinic.test', password: 'whatever-password' });
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
@@ -80,7 +81,7 @@ describe('HTTP hardening', () => {
     // Limit 5 per minute (earlier tests in this file used one): refused once over, until the window rolls.
     expect(statuses).toContain(429);
     expect(statuses.slice(0, statuses.indexOf(429)).every((s) => s === 401)).toBe(true);
-    expect(statuses.indexOf(429)).toBeLessThanOrEqual(5);
+    expect(statuses.indexOf(429)).toBeLessThanOrEqual(9);
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 });
