@@ -139,9 +139,11 @@ describe('admin screens', () => {
           'Dashboard',
           'Contacts',
           'Imports',
+          'Segments',
           'Topics',
           'Attributes',
           'Suppressions',
+          'Templates',
           'Users',
           'API keys',
           'Audit log',
@@ -385,7 +387,7 @@ describe('admin screens', () => {
 
         // A marketer's menu shows only what a marketer may open.
         const menu = await page.getByRole('menuitem').allInnerTexts();
-        expect(menu.map((item) => item.trim())).toEqual(['Dashboard', 'Contacts', 'Imports', 'Topics', 'Attributes', 'Suppressions']);
+        expect(menu.map((item) => item.trim())).toEqual(['Dashboard', 'Contacts', 'Imports', 'Segments', 'Topics', 'Attributes', 'Suppressions', 'Templates']);
 
         // "Sign out everywhere" from the account page ends the session and says so.
         await page.getByRole('button', { name: 'Profile' }).click();

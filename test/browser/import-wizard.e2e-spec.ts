@@ -132,7 +132,7 @@ describe('import wizard', () => {
 
         // A marketer's menu: the dashboard and the audience screens, nothing of the administration.
         const menu = (await page.getByRole('menuitem').allInnerTexts()).map((item) => item.trim());
-        expect(menu).toEqual(['Dashboard', 'Contacts', 'Imports', 'Topics', 'Attributes', 'Suppressions']);
+        expect(menu).toEqual(['Dashboard', 'Contacts', 'Imports', 'Segments', 'Topics', 'Attributes', 'Suppressions', 'Templates']);
         expect(await page.getByTestId('menu-section-Audience').innerText()).toBe('Audience');
         expect(await page.getByTestId('menu-section-Administration').count()).toBe(0);
 

@@ -3,7 +3,8 @@ import { Menu, useCanAccessResources, useSidebarState } from 'react-admin';
 
 /** The menu's sections, each listing resources by name in the order shown. */
 const SECTIONS: ReadonlyArray<{ label: string; resources: readonly string[] }> = [
-  { label: 'Audience', resources: ['contacts', 'imports', 'topics', 'attributes', 'suppressions'] },
+  { label: 'Audience', resources: ['contacts', 'imports', 'segments', 'topics', 'attributes', 'suppressions'] },
+  { label: 'Content', resources: ['templates'] },
   { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations'] },
 ];
 

@@ -88,6 +88,18 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     create: 'suppressions:manage',
     delete: 'suppressions:manage',
   },
+  // The segment builder previews a rule over contacts (masked sample only); saved segments come later.
+  segments: {
+    list: 'contacts:read',
+  },
+  // Published versions are frozen; `edit` saves the draft, `publish` freezes it. Never deleted.
+  templates: {
+    list: 'templates:read',
+    show: 'templates:read',
+    create: 'templates:manage',
+    edit: 'templates:manage',
+    publish: 'templates:manage',
+  },
   // `edit` is the wizard resumed on an uploaded import (mapping, consent, start).
   imports: {
     list: 'imports:read',

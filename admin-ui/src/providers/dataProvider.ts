@@ -395,6 +395,90 @@ export interface ImportPreview {
   rows: string[][];
 }
 
+/** A segment rule, as `POST /api/v1/segments/preview` takes it. */
+export type SegmentRule =
+  | { op: 'and' | 'or'; rules: SegmentRule[] }
+  | { op: 'not'; rule: SegmentRule }
+  | { field: 'condition'; codes: string[]; system?: 'ICD-10' | 'SNOMED-CT' }
+  | { field: 'sex' | 'state' | 'insuranceStatus' | 'insurancePlan' | 'primaryProvider' | 'postalCode' | 'zip3'; in: string[] }
+  | { field: 'age'; min: number; max: number }
+  | { field: 'lastVisit' | 'nextVisit'; withinDays?: number; before?: string; after?: string }
+  | { field: 'attribute'; key: string; in: string[] }
+  | { field: 'consent'; topic: string }
+  | { field: 'suppressed'; value: boolean };
+
+/** `POST /api/v1/segments/preview`: how many contacts a rule selects, and a masked sample (PHI-free). */
+export interface SegmentPreview {
+  count: number;
+  exactChecks: number;
+  sample: ContactRecord[];
+}
+
+export type TemplateCategory = 'marketing' | 'transactional';
+
+export interface TemplateWarning {
+  code: string;
+  field: 'subject' | 'preheader' | 'fromName' | 'mjml';
+  message: string;
+  detail?: string;
+  line?: number;
+}
+
+export interface TemplateVersionSummary {
+  id: number;
+  version: number;
+  status: 'draft' | 'published';
+  subject: string;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  createdAt: string;
+}
+
+/** `GET /api/v1/templates/:id/versions/:version`. */
+export interface TemplateVersion extends TemplateVersionSummary {
+  templateId: number;
+  preheader: string;
+  fromName: string;
+  mjml: string;
+  compiledHtml: string | null;
+  warnings: TemplateWarning[];
+}
+
+/** `GET /api/v1/templates/:id`. */
+export interface TemplateRecord {
+  id: number;
+  name: string;
+  category: TemplateCategory;
+  createdAt: string;
+  archivedAt: string | null;
+  publishedVersion: number | null;
+  draftVersion: number | null;
+  versions: TemplateVersionSummary[];
+}
+
+export interface TemplateContent {
+  subject?: string;
+  preheader?: string;
+  fromName?: string;
+  mjml?: string;
+}
+
+/** What saving a draft or publishing answers. */
+export interface TemplateSaveResult {
+  template: TemplateRecord;
+  version: TemplateVersion;
+  warnings: TemplateWarning[];
+}
+
+/** `POST /api/v1/templates/:id/versions/:version/preview`, rendered with the built-in sample patient. */
+export interface RenderedTemplate {
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  warnings: TemplateWarning[];
+}
+
 /**
  * Calls outside react-admin's CRUD vocabulary. Through `useDataProvider`, a 401/403 resolves
  * with `{ data: {} }` once the auth provider has handled it, so callers check the shape.
@@ -423,6 +507,13 @@ export interface HipaaDataProvider extends DataProvider {
   /** `POST /imports/:id/validate` (a dry run that writes nothing) or `/start`. */
   runImport(id: Identifier, mode: 'validate' | 'start'): Promise<{ data: Partial<ImportRecord> }>;
   cancelImport(id: Identifier): Promise<{ data: Partial<ImportRecord> }>;
+  /** Count and masked sample of a rule being edited. Keep the answer in component state only. */
+  previewSegment(rule: SegmentRule, params?: { signal?: AbortSignal }): Promise<{ data: Partial<SegmentPreview> }>;
+  getTemplateVersion(id: Identifier, version: number, params?: { signal?: AbortSignal }): Promise<{ data: Partial<TemplateVersion> }>;
+  /** `PATCH /templates/:id/draft`: edits the draft, or starts the next one after a publication. */
+  saveTemplateDraft(id: Identifier, content: TemplateContent): Promise<{ data: Partial<TemplateSaveResult> }>;
+  publishTemplate(id: Identifier): Promise<{ data: Partial<TemplateSaveResult> }>;
+  previewTemplate(id: Identifier, version: number, params?: { signal?: AbortSignal }): Promise<{ data: Partial<RenderedTemplate> }>;
 }
 
 interface ListBody<T> {
@@ -607,6 +698,8 @@ export const dataProvider: HipaaDataProvider = {
     { data }: CreateParams<R>,
   ): Promise<CreateResult<Result>> {
     const { body } = await httpClient<Result>(collection(resource), { method: 'POST', body: data });
+    // A template is created with its first draft: `{ template, version, warnings }`.
+    if (resource === 'templates') return { data: (body as unknown as TemplateSaveResult).template as unknown as Result };
     return { data: fromApi(resource, body) };
   },
 
@@ -713,6 +806,31 @@ export const dataProvider: HipaaDataProvider = {
 
   async cancelImport(id) {
     const { body } = await httpClient<ImportRecord>(`${item('imports', id)}/cancel`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async previewSegment(rule, { signal } = {}) {
+    const { body } = await httpClient<SegmentPreview>('/segments/preview', { method: 'POST', body: { rule }, signal });
+    return { data: body };
+  },
+
+  async getTemplateVersion(id, version, { signal } = {}) {
+    const { body } = await httpClient<TemplateVersion>(`${item('templates', id)}/versions/${version}`, { signal });
+    return { data: body };
+  },
+
+  async saveTemplateDraft(id, content) {
+    const { body } = await httpClient<TemplateSaveResult>(`${item('templates', id)}/draft`, { method: 'PATCH', body: content });
+    return { data: body };
+  },
+
+  async publishTemplate(id) {
+    const { body } = await httpClient<TemplateSaveResult>(`${item('templates', id)}/publish`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async previewTemplate(id, version, { signal } = {}) {
+    const { body } = await httpClient<RenderedTemplate>(`${item('templates', id)}/versions/${version}/preview`, { method: 'POST', body: {}, signal });
     return { data: body };
   },
 };

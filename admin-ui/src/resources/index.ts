@@ -7,7 +7,9 @@ import { authorizationTexts } from './authorization-texts';
 import { contacts } from './contacts';
 import { imports } from './imports';
 import { keyRotations } from './key-rotations';
+import { segments } from './segments';
 import { suppressions } from './suppressions';
+import { templates } from './templates';
 import { topics } from './topics';
 import { users } from './users';
 
@@ -16,4 +18,17 @@ import { users } from './users';
  * `{ name, list, show, edit, create, icon }`; App renders a <Resource> for each entry. The menu
  * (layout/AppMenu) groups those the user may open by section.
  */
-export const resources: ResourceProps[] = [contacts, imports, topics, authorizationTexts, attributes, suppressions, users, apiKeys, auditEvents, keyRotations];
+export const resources: ResourceProps[] = [
+  contacts,
+  imports,
+  segments,
+  templates,
+  topics,
+  authorizationTexts,
+  attributes,
+  suppressions,
+  users,
+  apiKeys,
+  auditEvents,
+  keyRotations,
+];
