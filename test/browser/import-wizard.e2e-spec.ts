@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsersService } from '../../backend/src/modules/auth/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
-import { withBrowser } from '../support/browser.js';
+import { signInWithRecoveryCode, pathIs, withBrowser } from '../support/browser.js';
 import { CSV_HEADER, csvRow } from '../support/csv-generator.js';
 import { startTestApp, superuser, type TestApp } from '../support/stack.js';
 
@@ -23,7 +23,6 @@ const PASSWORD = 'Correct-Horse-Battery-42!';
 const TOPIC = { key: 'newsletter', name: 'Monthly newsletter', kind: 'marketing', description: 'News from the clinic, once a month' };
 
 /** Fail in seconds rather than Playwright's default 30 s: everything here is local. */
-const UI_TIMEOUT_MS = 15_000;
 
 const GOOD_ROWS = 200;
 /** Where the bad rows go among the data rows (0-based), hence their line in the file (header = line 1). */
@@ -75,23 +74,10 @@ function csvWithBadRows(): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const pathIs = (path: string) => (url: URL) => url.pathname === path;
-
 async function signIn(page: Page) {
   const code = recoveryCodes[nextRecoveryCode++];
   if (!code) throw new Error('out of recovery codes');
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  await page.goto(`${t.baseUrl}/admin/login`);
-  await page.getByTestId('login-page').waitFor();
-  await page.locator('#login-email').fill(EMAIL);
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.locator('#mfa-code').waitFor();
-  await page.getByRole('button', { name: 'Use a recovery code' }).click();
-  await page.locator('#mfa-recovery-code').fill(code);
-  await page.getByRole('button', { name: 'Verify', exact: true }).click();
-  await page.waitForURL(pathIs('/admin/'));
-  await page.getByTestId('dashboard').waitFor();
+  await signInWithRecoveryCode(page, t.baseUrl, { email: EMAIL, password: PASSWORD, recoveryCode: code });
 }
 
 async function auditActions(action: string): Promise<number> {

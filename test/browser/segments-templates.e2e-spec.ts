@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsersService } from '../../backend/src/modules/auth/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
-import { withBrowser } from '../support/browser.js';
+import { signInWithRecoveryCode, pathIs, UI_TIMEOUT_MS, withBrowser } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/stack.js';
 
 /**
@@ -18,7 +18,6 @@ import { startTestApp, type TestApp } from '../support/stack.js';
 const EMAIL = 'sam.segments@example.test';
 const PASSWORD = 'Correct-Horse-Battery-42!';
 const TOPIC = { key: 'newsletter', name: 'Monthly newsletter', kind: 'marketing', description: 'News from the clinic, once a month' };
-const UI_TIMEOUT_MS = 15_000;
 const CONTACTS = 30;
 
 let t: TestApp;
@@ -46,23 +45,10 @@ function ageOn(birthDate: string): number {
 const contacts = Array.from({ length: CONTACTS }, (_, i) => contact(i));
 const EXPECTED_COUNT = contacts.filter((c) => c.conditions[0].code.startsWith('E11') && ageOn(c.birthDate) >= 40 && ageOn(c.birthDate) <= 80).length;
 
-const pathIs = (path: string) => (url: URL) => url.pathname === path;
-
 async function signIn(page: Page) {
   const code = recoveryCodes[nextRecoveryCode++];
   if (!code) throw new Error('out of recovery codes');
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  await page.goto(`${t.baseUrl}/admin/login`);
-  await page.getByTestId('login-page').waitFor();
-  await page.locator('#login-email').fill(EMAIL);
-  await page.locator('#login-password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.locator('#mfa-code').waitFor();
-  await page.getByRole('button', { name: 'Use a recovery code' }).click();
-  await page.locator('#mfa-recovery-code').fill(code);
-  await page.getByRole('button', { name: 'Verify', exact: true }).click();
-  await page.waitForURL(pathIs('/admin/'));
-  await page.getByTestId('dashboard').waitFor();
+  await signInWithRecoveryCode(page, t.baseUrl, { email: EMAIL, password: PASSWORD, recoveryCode: code });
 }
 
 const srcdoc = async (page: Page, testId = 'template-preview') => (await page.getByTestId(testId).getAttribute('srcdoc')) ?? '';

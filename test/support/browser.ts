@@ -114,3 +114,32 @@ export async function withBrowser<T>(testName: string, fn: (session: BrowserSess
     await session.close();
   }
 }
+
+/** How long a UI step may take in the browser tests (first loads compile nothing: the UI is prebuilt). */
+export const UI_TIMEOUT_MS = 15_000;
+
+/** A `waitForURL` predicate on the path alone. */
+export const pathIs = (path: string) => (url: URL) => url.pathname === path;
+
+/**
+ * Signs in through the login page with a recovery code as the second factor: unlike a TOTP
+ * code, it cannot collide with one the test already used in the same 30-second step.
+ */
+export async function signInWithRecoveryCode(
+  page: Page,
+  baseUrl: string,
+  credentials: { email: string; password: string; recoveryCode: string },
+): Promise<void> {
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.getByTestId('login-page').waitFor();
+  await page.locator('#login-email').fill(credentials.email);
+  await page.locator('#login-password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('#mfa-code').waitFor();
+  await page.getByRole('button', { name: 'Use a recovery code' }).click();
+  await page.locator('#mfa-recovery-code').fill(credentials.recoveryCode);
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await page.waitForURL(pathIs('/admin/'));
+  await page.getByTestId('dashboard').waitFor();
+}
