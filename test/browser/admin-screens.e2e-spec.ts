@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode, UserAdminService, UsersService } from '../../backend/src/modules/auth/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
-import { withBrowser } from '../support/browser.js';
+import { pathIs, submitCredentials, UI_TIMEOUT_MS, withBrowser } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/stack.js';
 
 /**
@@ -26,7 +26,6 @@ const INVITED_NEW_PASSWORD = 'Quiet-Lantern-Meadow-77';
 const API_KEY_NAME = 'BI dashboard sync';
 
 /** Fail in seconds rather than Playwright's default 30 s: everything here is local. */
-const UI_TIMEOUT_MS = 15_000;
 
 let t: TestApp;
 let adminId: string;
@@ -36,18 +35,9 @@ let nextRecoveryCode = 0;
 /** The user the first test invites, with the temporary password the dialog showed once. */
 let invited: { id: string; temporaryPassword: string } | undefined;
 
-const pathIs = (path: string) => (url: URL) => url.pathname === path;
-
 async function open(page: Page, path: string) {
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   await page.goto(`${t.baseUrl}${path}`);
-}
-
-async function submitCredentials(page: Page, email: string, password: string) {
-  await page.getByTestId('login-page').waitFor();
-  await page.locator('#login-email').fill(email);
-  await page.locator('#login-password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** Password, MFA enrolment with the manual key, recovery codes: a first sign-in. Returns the enrolment. */

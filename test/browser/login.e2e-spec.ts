@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionsService, totpCode, UsersService } from '../../backend/src/modules/auth/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient, nextTotp } from '../support/api-client.js';
-import { withBrowser } from '../support/browser.js';
+import { pathIs, submitCredentials, UI_TIMEOUT_MS, withBrowser } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/stack.js';
 
 /**
@@ -20,7 +20,6 @@ const PASSWORD = 'Correct-Horse-Battery-42!';
 const WRONG_PASSWORD = 'Wrong-Horse-Battery-42!';
 
 /** Fail in seconds rather than Playwright's default 30 s: everything here is local. */
-const UI_TIMEOUT_MS = 15_000;
 
 /** What the web storage APIs look like from the test's side (the test tsconfig has no DOM lib). */
 interface WebStorage {
@@ -39,18 +38,9 @@ async function enrolled(): Promise<{ secret: string; recoveryCodes: string[] }> 
   return enrolment;
 }
 
-const pathIs = (path: string) => (url: URL) => url.pathname === path;
-
 async function open(page: Page, path: string) {
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   await page.goto(`${t.baseUrl}${path}`);
-}
-
-async function submitCredentials(page: Page, email: string, password: string) {
-  await page.getByTestId('login-page').waitFor();
-  await page.locator('#login-email').fill(email);
-  await page.locator('#login-password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 async function errorText(page: Page): Promise<string> {

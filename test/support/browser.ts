@@ -121,6 +121,14 @@ export const UI_TIMEOUT_MS = 15_000;
 /** A `waitForURL` predicate on the path alone. */
 export const pathIs = (path: string) => (url: URL) => url.pathname === path;
 
+/** Fills the login form's first step and presses "Sign in". */
+export async function submitCredentials(page: Page, email: string, password: string): Promise<void> {
+  await page.getByTestId('login-page').waitFor();
+  await page.locator('#login-email').fill(email);
+  await page.locator('#login-password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
 /**
  * Signs in through the login page with a recovery code as the second factor: unlike a TOTP
  * code, it cannot collide with one the test already used in the same 30-second step.
@@ -132,10 +140,7 @@ export async function signInWithRecoveryCode(
 ): Promise<void> {
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   await page.goto(`${baseUrl}/admin/login`);
-  await page.getByTestId('login-page').waitFor();
-  await page.locator('#login-email').fill(credentials.email);
-  await page.locator('#login-password').fill(credentials.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await submitCredentials(page, credentials.email, credentials.password);
   await page.locator('#mfa-code').waitFor();
   await page.getByRole('button', { name: 'Use a recovery code' }).click();
   await page.locator('#mfa-recovery-code').fill(credentials.recoveryCode);
