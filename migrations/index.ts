@@ -5,6 +5,7 @@ import { ApiKeys1763900300000 } from './1763900300000-ApiKeys.js';
 import { Contacts1763900400000 } from './1763900400000-Contacts.js';
 import { Imports1763900500000 } from './1763900500000-Imports.js';
 import { Templates1763900600000 } from './1763900600000-Templates.js';
+import { Delivery1763900700000 } from './1763900700000-Delivery.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Contacts1763900400000,
   Imports1763900500000,
   Templates1763900600000,
+  Delivery1763900700000,
 ];

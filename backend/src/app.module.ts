@@ -4,6 +4,7 @@ import { ConfigModule } from './config/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
+import { EngagementModule } from './modules/engagement/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
@@ -37,6 +38,7 @@ export class AppModule {
         AuditModule.forRoles(roles),
         AuthModule.forRoles(roles),
         MailModule,
+        EngagementModule,
         ContactsModule.forRoles(roles),
         ImportsModule.forRoles(roles),
         SegmentsModule.forRoles(roles),

@@ -20,4 +20,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'contacts', idColumn: 'id', idType: 'bigint', column: 'phi', purpose: 'phi' },
   { table: 'consent_events', idColumn: 'id', idType: 'bigint', column: 'evidence', purpose: 'phi' },
   { table: 'marketing_authorizations', idColumn: 'id', idType: 'bigint', column: 'signature_evidence', purpose: 'phi' },
+  { table: 'deliveries', idColumn: 'id', idType: 'bigint', column: 'recipient_enc', purpose: 'phi' },
+  { table: 'deliveries', idColumn: 'id', idType: 'bigint', column: 'context_enc', purpose: 'phi' },
+  { table: 'sending_domains', idColumn: 'id', idType: 'integer', column: 'dkim_private_key', purpose: 'secrets' },
 ];
