@@ -7,6 +7,7 @@ import { CryptoService } from './crypto.service.js';
 import { DataKeyEntity } from './entities/data-key.entity.js';
 import { KeyRotationEntity } from './entities/key-rotation.entity.js';
 import { KEY_PROVIDER, LocalKeyProvider } from './key-provider.js';
+import { OpaqueIds } from './opaque-ids.js';
 import { KeyRotationService } from './key-rotation.service.js';
 import { CryptoReencryptProcessor } from './processors/crypto-reencrypt.processor.js';
 import { ResumeRotationsService } from './resume-rotations.service.js';
@@ -23,6 +24,7 @@ export class CryptoModule {
       },
       CryptoService,
       KeyRotationService,
+      OpaqueIds,
     ];
     if (roles.includes('worker')) providers.push(CryptoReencryptProcessor);
     if (roles.includes('scheduler')) providers.push(ResumeRotationsService);
@@ -31,7 +33,7 @@ export class CryptoModule {
       imports: [TypeOrmModule.forFeature([DataKeyEntity, KeyRotationEntity])],
       controllers: roles.includes('api') ? [CryptoController] : [],
       providers,
-      exports: [CryptoService, KeyRotationService],
+      exports: [CryptoService, KeyRotationService, OpaqueIds],
     };
   }
 }
