@@ -21,7 +21,7 @@ describe('OpaqueIds', () => {
   it('gives consecutive ids unrelated tokens', () => {
     const a = ids.sign(OpaqueIdPurpose.Open, 1000n);
     const b = ids.sign(OpaqueIdPurpose.Open, 1001n);
-    const shared = [...a].filter((ch, i) => b[i] === ch).length;
+    const shared = Array.from(a).filter((ch, i) => b[i] === ch).length;
     expect(shared).toBeLessThan(10);
   });
 

@@ -38,7 +38,7 @@ export class EngagementService {
   /** Stores events (in the caller's transaction when given) and publishes them once stored. */
   async record(events: readonly EngagementEvent[], manager?: EntityManager): Promise<string[]> {
     if (events.length === 0) return [];
-    const rows = (await (manager ?? this.dataSource).query(
+    const rows = await (manager ?? this.dataSource).query<{ id: string }[]>(
       `INSERT INTO engagement_events (occurred_at, type, contact_id, delivery_id, campaign_id, journey_id, machine, detail)
        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean[], $8::jsonb[])
        RETURNING id`,
@@ -52,7 +52,7 @@ export class EngagementService {
         events.map((e) => e.machine ?? false),
         events.map((e) => JSON.stringify(e.detail ?? {})),
       ],
-    )) as { id: string }[];
+    );
     const ids = rows.map((r) => r.id);
     void this.publish(events, ids);
     return ids;
@@ -60,7 +60,7 @@ export class EngagementService {
 
   /** Events of one delivery, oldest first: the per-message timeline. */
   async forDelivery(deliveryId: string): Promise<StoredEngagementEvent[]> {
-    const rows = (await this.dataSource.query(`SELECT * FROM engagement_events WHERE delivery_id = $1 ORDER BY occurred_at, id`, [deliveryId])) as EventRow[];
+    const rows = await this.dataSource.query<EventRow[]>(`SELECT * FROM engagement_events WHERE delivery_id = $1 ORDER BY occurred_at, id`, [deliveryId]);
     return rows.map(toView);
   }
 
