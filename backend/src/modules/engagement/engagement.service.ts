@@ -66,11 +66,8 @@ export class EngagementService {
 
   /** Events after a cursor, for consumers that page through the stream of record. */
   async after(afterId: string, limit: number, types?: readonly EngagementType[]): Promise<StoredEngagementEvent[]> {
-    const rows = (await this.dataSource.query(`SELECT * FROM engagement_events WHERE id > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY id LIMIT $3`, [
-      afterId,
-      types ?? null,
-      limit,
-    ])) as EventRow[];
+    const sql = `SELECT * FROM engagement_events WHERE id > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY id LIMIT $3`;
+    const rows = await this.dataSource.query<EventRow[]>(sql, [afterId, types ?? null, limit]);
     return rows.map(toView);
   }
 
