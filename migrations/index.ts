@@ -6,6 +6,7 @@ import { Contacts1763900400000 } from './1763900400000-Contacts.js';
 import { Imports1763900500000 } from './1763900500000-Imports.js';
 import { Templates1763900600000 } from './1763900600000-Templates.js';
 import { Delivery1763900700000 } from './1763900700000-Delivery.js';
+import { Segments1763900800000 } from './1763900800000-Segments.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Imports1763900500000,
   Templates1763900600000,
   Delivery1763900700000,
+  Segments1763900800000,
 ];

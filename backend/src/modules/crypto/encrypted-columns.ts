@@ -23,4 +23,6 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'deliveries', idColumn: 'id', idType: 'bigint', column: 'recipient_enc', purpose: 'phi' },
   { table: 'deliveries', idColumn: 'id', idType: 'bigint', column: 'context_enc', purpose: 'phi' },
   { table: 'sending_domains', idColumn: 'id', idType: 'integer', column: 'dkim_private_key', purpose: 'secrets' },
+  { table: 'segments', idColumn: 'id', idType: 'integer', column: 'rule_enc', purpose: 'phi' },
+  { table: 'segment_snapshots', idColumn: 'id', idType: 'bigint', column: 'rule_enc', purpose: 'phi' },
 ];

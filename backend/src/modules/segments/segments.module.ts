@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../platform/process/process-role.js';
+import { SavedSegmentsService } from './saved-segments.service.js';
+import { SegmentRepository } from './segment.repository.js';
 import { SegmentsController } from './segments.controller.js';
 import { SegmentsService } from './segments.service.js';
 
@@ -9,8 +11,8 @@ export class SegmentsModule {
     return {
       module: SegmentsModule,
       controllers: roles.includes('api') ? [SegmentsController] : [],
-      providers: [SegmentsService],
-      exports: [SegmentsService],
+      providers: [SegmentsService, SavedSegmentsService, SegmentRepository],
+      exports: [SegmentsService, SavedSegmentsService],
     };
   }
 }

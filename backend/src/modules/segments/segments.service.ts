@@ -44,6 +44,18 @@ export class SegmentsService {
     return { count: ids.ids.length, exactChecks: ids.exactChecks, sample };
   }
 
+  /** How many contacts the rule selects. */
+  async count(rule: SegmentRule, today: string): Promise<{ count: number; exactChecks: number }> {
+    const { ids, exactChecks } = await this.members(rule, today);
+    return { count: ids.length, exactChecks };
+  }
+
+  /** The saved segments a rule refers to (none yet: membership rules come with the next slice). */
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async dependenciesOf(_rule: SegmentRule, _selfId: number | null): Promise<number[]> {
+    return [];
+  }
+
   /** The ids of every contact the rule selects, oldest first. */
   async members(rule: SegmentRule, today: string): Promise<{ ids: string[]; exactChecks: number }> {
     const topicIds = new Map((await this.topics.list(true)).map((t) => [t.key, t.id]));
