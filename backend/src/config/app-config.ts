@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Variables whose values are never printed, in errors or in the masked config dump. */
-export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY']);
+export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_RELAY_URL']);
 
 const port = z.coerce
   .number({ error: 'expected an integer from 1 to 65535' })
   .int('expected an integer from 1 to 65535')
   .min(1, 'expected an integer from 1 to 65535')
   .max(65535, 'expected an integer from 1 to 65535');
+
+/** A port where 0 means "off" (optional listeners such as the inbound SMTP receiver). */
+const portOrOff = z.coerce
+  .number({ error: 'expected 0 (off) or an integer from 1 to 65535' })
+  .int('expected 0 (off) or an integer from 1 to 65535')
+  .min(0, 'expected 0 (off) or an integer from 1 to 65535')
+  .max(65535, 'expected 0 (off) or an integer from 1 to 65535');
 
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(fallback);
@@ -88,6 +95,35 @@ export const configSchema = z
     ADMIN_UI_DIR: z.string().optional(),
     SMTP_TRANSPORT_MAP: transportMap,
     SMTP_CA_FILE: z.string().optional(),
+    // Inbound SMTP for DSN bounces and ARF complaints (worker processes); off unless a port is set.
+    INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+    INBOUND_SMTP_PORT: portOrOff.default(0),
+    INBOUND_SMTP_TLS_CERT_FILE: z.string().optional(),
+    INBOUND_SMTP_TLS_KEY_FILE: z.string().optional(),
+    BOUNCE_DOMAIN: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'expected a domain name such as bounces.example.org')
+      .default('bounces.localhost')
+      .transform((v) => v.toLowerCase()),
+    SMTP_RELAY_URL: url(['smtp:', 'smtps:']).optional(),
+    SMTP_MX_PORT: port.default(25),
+    SMTP_HELO_NAME: z.string().min(1).default('localhost'),
+    SMTP_TIMEOUT_SECONDS: positiveInt(60),
+    DNS_SERVERS: z
+      .string()
+      .regex(/^(\s*[0-9a-f.:[\]]+\s*)(,\s*[0-9a-f.:[\]]+\s*)*$/i, 'expected IP[:port] entries separated by commas')
+      .optional(),
+    MTA_STS_HTTPS_PORT: port.default(443),
+    DELIVERY_CONCURRENCY: positiveInt(4),
+    DELIVERY_BATCH_SIZE: positiveInt(100),
+    DELIVERY_DOMAIN_CONNECTIONS: positiveInt(4),
+    DELIVERY_RATE_PER_SECOND: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),
+    DELIVERY_RETRY_BASE_SECONDS: positiveInt(60),
+    DELIVERY_RETRY_HOURS: positiveInt(48),
+    FREQUENCY_CAP_PER_WEEK: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),
+    DOMAIN_PROBE_HOURS: positiveInt(24),
+    ORGANIZATION_NAME: z.string().min(1).default('Example Health'),
+    ORGANIZATION_ADDRESS: z.string().min(1).default('Example Health, 100 Main Street, Springfield, ST 00000'),
     IMPORT_MAX_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
     MAIL_FROM: z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
     HEARTBEAT_SECONDS: positiveInt(30),
@@ -101,6 +137,10 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     if (cfg.MASTER_KEY && cfg.MASTER_KEY_FILE) {
       ctx.addIssue({ code: 'custom', path: ['MASTER_KEY_FILE'], message: 'set MASTER_KEY or MASTER_KEY_FILE, not both' });
+    }
+    if (!cfg.INBOUND_SMTP_TLS_CERT_FILE !== !cfg.INBOUND_SMTP_TLS_KEY_FILE) {
+      const missing = cfg.INBOUND_SMTP_TLS_CERT_FILE ? 'INBOUND_SMTP_TLS_KEY_FILE' : 'INBOUND_SMTP_TLS_CERT_FILE';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'set INBOUND_SMTP_TLS_CERT_FILE and INBOUND_SMTP_TLS_KEY_FILE together' });
     }
     if (!cfg.MASTER_KEY && !cfg.MASTER_KEY_FILE) {
       ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'required (or MASTER_KEY_FILE): 32 bytes, base64-encoded' });
