@@ -145,6 +145,68 @@ describe('saved segments and snapshots', () => {
     }
   });
 
+  it('refuses membership cycles, unknown segments and attributes, and ranges on the wrong type; keeps a used segment', async () => {
+    type Problems = { fields: { field: string; message: string }[] };
+    const a = (await marketer.post<Segment>('/api/v1/segments', { name: 'A', rule })).body;
+    const b = await marketer.post<Segment>('/api/v1/segments', { name: 'B', rule: { op: 'or', rules: [{ field: 'segment', segmentId: a.id }] } });
+    expect(b.status).toBe(201);
+    expect(b.body.dependsOn).toEqual([a.id]);
+    const c = (await marketer.post<Segment>('/api/v1/segments', { name: 'C', rule: { op: 'not', rule: { field: 'segment', segmentId: b.body.id } } })).body;
+    // Members of B are A's; C is everyone else.
+    expect((await marketer.get<Count>(`/api/v1/segments/${b.body.id}/count`)).body.count).toBe(
+      (await marketer.get<Count>(`/api/v1/segments/${a.id}/count`)).body.count,
+    );
+
+    const cycle = await marketer.request<Problems>('PATCH', `/api/v1/segments/${a.id}`, {
+      rule: { op: 'and', rules: [rule, { field: 'segment', segmentId: c.id }] },
+    });
+    expect(cycle.status).toBe(400);
+    expect(cycle.body.fields).toEqual([
+      { field: 'rule.rules[1].segmentId', message: `refers back to this segment (${a.id} → ${c.id} → ${b.body.id} → ${a.id})` },
+    ]);
+    const self = await marketer.request<Problems>('PATCH', `/api/v1/segments/${a.id}`, { rule: { field: 'segment', segmentId: a.id } });
+    expect(self.status).toBe(400);
+    expect(self.body.fields[0].field).toBe('rule.segmentId');
+
+    const unknown = await marketer.post<Problems>('/api/v1/segments/preview', { rule: { field: 'segment', segmentId: 999999 } });
+    expect(unknown.body.fields).toEqual([{ field: 'rule.segmentId', message: 'no such segment' }]);
+    await marketer.post('/api/v1/attributes', { key: 'tier', label: 'Tier', type: 'text', isPhi: false });
+    const attrs = await marketer.post<Problems>('/api/v1/segments/preview', {
+      rule: {
+        op: 'and',
+        rules: [
+          { field: 'attribute', key: 'nope', in: ['x'] },
+          { field: 'attribute', key: 'tier', min: 3 },
+          { field: 'attribute', key: 'tier', in: ['gold'], max: 3 },
+          { field: 'engagement', event: 'bounced', withinDays: 0 },
+        ],
+      },
+    });
+    expect(attrs.status).toBe(400);
+    expect(attrs.body.fields).toEqual([
+      { field: 'rule.rules[2]', message: 'give either in, a number range (min, max) or a date range (from, to)' },
+      { field: 'rule.rules[3].event', message: 'must be received, opened, clicked' },
+      { field: 'rule.rules[3].withinDays', message: 'must be 1 to 3650' },
+    ]);
+    const semantic = await marketer.post<Problems>('/api/v1/segments/preview', {
+      rule: {
+        op: 'or',
+        rules: [
+          { field: 'attribute', key: 'nope', in: ['x'] },
+          { field: 'attribute', key: 'tier', min: 3 },
+        ],
+      },
+    });
+    expect(semantic.body.fields).toEqual([
+      { field: 'rule.rules[0].key', message: 'no such attribute' },
+      { field: 'rule.rules[1]', message: 'min and max need a number attribute' },
+    ]);
+
+    const inUse = await marketer.request<{ code: string }>('DELETE', `/api/v1/segments/${a.id}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.code).toBe('segment_in_use');
+  });
+
   it('lets a compliance officer read but not change segments, and deletes by retiring', async () => {
     const seg = (await marketer.post<Segment>('/api/v1/segments', { name: 'To retire', rule })).body;
     expect((await officer.get(`/api/v1/segments/${seg.id}`)).status).toBe(200);

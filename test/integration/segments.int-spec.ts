@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsersService } from '../../backend/src/modules/auth/index.js';
 import { AttributesService, validateContact } from '../../backend/src/modules/contacts/index.js';
+import { type EngagementEvent, EngagementService } from '../../backend/src/modules/engagement/index.js';
 import { type ContactFacts, evaluateRule, type SegmentRule, SegmentsService } from '../../backend/src/modules/segments/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
 import { startTestApp, type TestApp } from '../support/stack.js';
 
 const CONTACTS = 400;
-const RULES = 120;
+const RULES = 200;
 const TODAY = new Date().toISOString().slice(0, 10);
 
 /** A small deterministic PRNG (mulberry32), so a failing rule can be replayed. */
@@ -27,6 +28,7 @@ const PLANS = ['Blue Horizon PPO', 'CareFirst HMO', 'Medicare Advantage Plus'];
 const PROVIDERS = ['Dr. Alan Whitfield', 'Dr. Priya Raman', 'Dr. Jane Okafor'];
 const ZIPS = ['02139', '02140', '10027', '10001', '94110', '73301'];
 const SMOKING = ['never', 'former', 'current'];
+const CAMPAIGNS = ['101', '102', '103'];
 
 function daysFromToday(n: number): string {
   const d = new Date(`${TODAY}T00:00:00Z`);
@@ -38,6 +40,8 @@ describe('segments over encrypted PHI', () => {
   let t: TestApp;
   let client: ApiClient;
   const facts = new Map<string, ContactFacts>();
+  /** Saved segments made in beforeAll: their ids, for membership leaves. */
+  const saved: number[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ entrypoint: 'api' });
@@ -46,6 +50,10 @@ describe('segments over encrypted PHI', () => {
     await client.signInAndEnroll('seg@clinic.test', 'granite-otter-lantern-42');
     await client.post('/api/v1/topics', { key: 'newsletter', name: 'Newsletter', kind: 'marketing' });
     await client.post('/api/v1/attributes', { key: 'smokingStatus', label: 'Smoking', type: 'enum', options: SMOKING, isPhi: true });
+    // Ranges: a number kept in clear (SQL decides), a PHI number (decrypted and checked), a date kept in clear.
+    await client.post('/api/v1/attributes', { key: 'loyaltyPoints', label: 'Loyalty points', type: 'number', isPhi: false });
+    await client.post('/api/v1/attributes', { key: 'hba1c', label: 'HbA1c', type: 'number', isPhi: true });
+    await client.post('/api/v1/attributes', { key: 'enrolledOn', label: 'Enrolled on', type: 'date', isPhi: false });
 
     const rand = prng(20261123);
     const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
@@ -66,7 +74,12 @@ describe('segments over encrypted PHI', () => {
         conditions: Array.from({ length: Math.floor(rand() * 3) }, () => ({ system: 'ICD-10', code: pick(CODES) })),
         ...(rand() < 0.8 ? { lastVisitDate: daysFromToday(-Math.floor(rand() * 800)) } : {}),
         ...(rand() < 0.5 ? { nextVisitDate: daysFromToday(Math.floor(rand() * 200)) } : {}),
-        ...(rand() < 0.7 ? { attributes: { smokingStatus: pick(SMOKING) } } : {}),
+        attributes: {
+          ...(rand() < 0.7 ? { smokingStatus: pick(SMOKING) } : {}),
+          ...(rand() < 0.7 ? { loyaltyPoints: Math.floor(rand() * 1000) } : {}),
+          ...(rand() < 0.6 ? { hba1c: Math.round((4 + rand() * 8) * 10) / 10 } : {}),
+          ...(rand() < 0.6 ? { enrolledOn: daysFromToday(-Math.floor(rand() * 1000)) } : {}),
+        },
       });
     }
     const half = raw.slice(0, CONTACTS / 2);
@@ -83,6 +96,22 @@ describe('segments over encrypted PHI', () => {
       await client.post('/api/v1/suppressions', { email: `seg${i}@example.org`, reason: 'manual' });
       suppressed.add(i);
     }
+    // Engagement: deliveries, opens and clicks (some by machines) over the last 120 days, for three campaigns or none.
+    const events: EngagementEvent[] = [];
+    const eventsOf = new Map<string, ContactFacts['events'] & object>();
+    for (const { id } of results) {
+      const mine: NonNullable<ContactFacts['events']>[number][] = [];
+      for (let k = Math.floor(rand() * 4); k > 0; k--) {
+        const type = pick(['delivered', 'delivered', 'opened', 'clicked'] as const);
+        const occurredAt = new Date(Date.parse(`${TODAY}T12:00:00Z`) - Math.floor(rand() * 120 * 86_400_000));
+        const campaignId = rand() < 0.8 ? pick(CAMPAIGNS) : null;
+        const machine = type !== 'delivered' && rand() < 0.25;
+        events.push({ type, contactId: id, deliveryId: null, campaignId, machine, occurredAt });
+        mine.push({ type, campaignId, occurredAt: occurredAt.toISOString(), machine });
+      }
+      eventsOf.set(id, mine);
+    }
+    await t.app.get(EngagementService).record(events);
     // The reference: what was stored, normalised exactly as the contacts service normalises it.
     const definitions = await t.app.get(AttributesService).definitions();
     raw.forEach((r, i) => {
@@ -92,21 +121,62 @@ describe('segments over encrypted PHI', () => {
         attributes: value!.attributes,
         consentedTopics: new Set(i < CONTACTS / 2 ? ['newsletter'] : []),
         suppressed: suppressed.has(i),
+        events: eventsOf.get(results[i].id),
+        segments: new Set(),
       });
     });
+    // Saved segments, dynamic and frozen, one built on another; membership facts from the plaintext evaluation of their rules.
+    const segmentRand = prng(777);
+    let previous: number | undefined;
+    for (const kind of ['dynamic', 'snapshot', 'dynamic', 'dynamic'] as const) {
+      const own = randomRule(segmentRand, 2, []);
+      const rule: SegmentRule = previous === undefined ? own : { op: 'or', rules: [own, { field: 'segment', segmentId: previous }] };
+      const res = await client.post<{ id: number }>('/api/v1/segments', { name: `Saved ${saved.length}`, kind, rule });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      for (const f of facts.values()) if (evaluateRule(rule, f, TODAY)) (f.segments as Set<number>).add(res.body.id);
+      saved.push(res.body.id);
+      previous = kind === 'dynamic' ? res.body.id : undefined;
+    }
   }, 120_000);
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- t is unset when beforeAll failed
   afterAll(() => t?.close());
 
-  function randomRule(rand: () => number, depth: number): SegmentRule {
+  function randomRule(rand: () => number, depth: number, segments: number[]): SegmentRule {
     const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
     const some = <T>(list: T[]) => list.filter(() => rand() < 0.4).concat(pick(list));
     if (depth > 0 && rand() < 0.35) {
       const op = pick(['and', 'or', 'not'] as const);
-      if (op === 'not') return { op, rule: randomRule(rand, depth - 1) };
-      return { op, rules: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(rand, depth - 1)) };
+      if (op === 'not') return { op, rule: randomRule(rand, depth - 1, segments) };
+      return { op, rules: Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(rand, depth - 1, segments)) };
     }
-    switch (Math.floor(rand() * 13)) {
+    switch (Math.floor(rand() * 18)) {
+      case 13:
+        return {
+          field: 'engagement',
+          event: pick(['received', 'opened', 'clicked'] as const),
+          ...(rand() < 0.5 ? { campaignId: pick(CAMPAIGNS) } : {}),
+          ...(rand() < 0.6 ? { withinDays: 1 + Math.floor(rand() * 90) } : {}),
+          ...(rand() < 0.3 ? { never: true } : {}),
+        };
+      case 14: {
+        const min = Math.floor(rand() * 800);
+        return rand() < 0.5
+          ? { field: 'attribute', key: 'loyaltyPoints', min, ...(rand() < 0.7 ? { max: min + Math.floor(rand() * 400) } : {}) }
+          : { field: 'attribute', key: 'loyaltyPoints', max: min };
+      }
+      case 15: {
+        const min = Math.round((4 + rand() * 6) * 10) / 10;
+        return { field: 'attribute', key: 'hba1c', min, max: min + 2 };
+      }
+      case 16: {
+        const back = Math.floor(rand() * 1000);
+        const from = daysFromToday(-back);
+        return rand() < 0.5
+          ? { field: 'attribute', key: 'enrolledOn', from, to: daysFromToday(-back + Math.floor(rand() * 400)) }
+          : { field: 'attribute', key: 'enrolledOn', to: from };
+      }
+      case 17:
+        return segments.length ? { field: 'segment', segmentId: pick(segments) } : { field: 'suppressed', value: false };
       case 0:
         return { field: 'condition', codes: some([...CODES, 'E11', 'I10', 'C50']) };
       case 1:
@@ -145,17 +215,56 @@ describe('segments over encrypted PHI', () => {
     const rand = prng(4242);
     let nonTrivial = 0;
     for (let n = 0; n < RULES; n++) {
-      const rule = randomRule(rand, 3);
+      const rule = randomRule(rand, 3, saved);
       const expected = [...facts]
         .filter(([, f]) => evaluateRule(rule, f, TODAY))
         .map(([id]) => id)
         .sort();
       const { ids } = await segments.members(rule, TODAY);
       expect([...ids].sort(), JSON.stringify(rule)).toEqual(expected);
+      expect((await segments.count(rule, TODAY)).count, JSON.stringify(rule)).toBe(expected.length);
       if (expected.length > 0 && expected.length < CONTACTS) nonTrivial++;
     }
     // The generated rules are not all empty or all-inclusive.
     expect(nonTrivial).toBeGreaterThan(RULES / 2);
+  });
+
+  it('gives each new leaf (engagement, ranges, saved segments) a non-trivial answer equal to the plaintext one', async () => {
+    const segments = t.app.get(SegmentsService);
+    const rules: SegmentRule[] = [
+      { field: 'engagement', event: 'opened', withinDays: 60 },
+      { field: 'engagement', event: 'opened', never: true },
+      { field: 'engagement', event: 'clicked', campaignId: '101' },
+      { field: 'engagement', event: 'received', campaignId: '102', withinDays: 30 },
+      { field: 'attribute', key: 'loyaltyPoints', min: 200, max: 600 },
+      { field: 'attribute', key: 'hba1c', min: 6.5, max: 9 },
+      { field: 'attribute', key: 'enrolledOn', from: daysFromToday(-400) },
+      ...saved.map((segmentId) => ({ field: 'segment' as const, segmentId })),
+      {
+        op: 'not',
+        rule: {
+          op: 'and',
+          rules: [
+            { field: 'segment', segmentId: saved[3] },
+            { field: 'attribute', key: 'hba1c', max: 7 },
+          ],
+        },
+      },
+    ];
+    for (const rule of rules) {
+      const expected = [...facts].filter(([, f]) => evaluateRule(rule, f, TODAY)).map(([id]) => id);
+      expect(expected.length, JSON.stringify(rule)).toBeGreaterThan(0);
+      expect(expected.length, JSON.stringify(rule)).toBeLessThan(CONTACTS);
+      const { ids } = await segments.members(rule, TODAY);
+      expect([...ids].sort(), JSON.stringify(rule)).toEqual(expected.sort());
+      expect((await segments.count(rule, TODAY)).count).toBe(expected.length);
+    }
+    // A machine open is not an open.
+    const machineOnly = [...facts.values()].filter(
+      (f) => f.events?.some((e) => e.type === 'opened' && e.machine) && !f.events.some((e) => e.type === 'opened' && !e.machine),
+    );
+    expect(machineOnly.length).toBeGreaterThan(0);
+    expect(machineOnly.every((f) => evaluateRule({ field: 'engagement', event: 'opened', never: true }, f, TODAY))).toBe(true);
   });
 
   it('answers a preview with a count and a masked sample', async () => {

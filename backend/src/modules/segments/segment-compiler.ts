@@ -1,43 +1,60 @@
+import type { AttributeDefinition } from '../contacts/index.js';
 import type { CryptoService } from '../crypto/index.js';
 import { tokenOf } from '../contacts/index.js';
-import { addDays, normalizeCode } from './segment-evaluate.js';
+import { addDays, normalizeCode, windowStart } from './segment-evaluate.js';
 import type { SegmentRule } from './segment-rule.js';
 
 export interface CompiledRule {
   /** A predicate over `contacts c`. */
   sql: string;
   params: unknown[];
-  /** True when a leaf is decided by coarse tokens (birth year, visit month): candidates need the exact check. */
+  /** True when a leaf is decided by coarse tokens (birth year, visit month) or not at all (PHI ranges): rows need the exact check. */
   approximate: boolean;
 }
 
-interface Context {
+export interface CompileContext {
   crypto: CryptoService;
   today: string;
   topicIds: ReadonlyMap<string, number>;
+  attributes: ReadonlyMap<string, Pick<AttributeDefinition, 'type' | 'isPhi'>>;
+  /** For each saved segment the rule still names (snapshot segments: dynamic ones are inlined before), its latest snapshot. */
+  snapshots: ReadonlyMap<number, string | null>;
+}
+
+export interface CompileOptions {
+  /** true (default): a superset of the exact answer ("maybe"); false: a subset ("surely"). */
+  superset?: boolean;
+  /** Parameters already bound before this predicate's ($1 … $n), so that two predicates can share one query. */
+  firstParam?: number;
 }
 
 /**
- * Rule tree → SQL over blind-index tokens. Exact leaves compile to the same predicate either way;
- * coarse leaves compile to a superset ("maybe") under an even number of NOTs and to a subset
- * ("surely") under an odd number, so the whole predicate is a superset of the exact answer and
- * the exact check after decryption only ever removes rows.
+ * Rule tree → SQL over blind-index tokens. Exact leaves compile to the same predicate either way.
+ * Coarse leaves compile to their "maybe" set where a superset is wanted and to their "surely" set
+ * where a subset is: with `superset`, maybe under an even number of NOTs and surely under an odd
+ * number, so the whole predicate is a superset of the exact answer and the exact check only ever
+ * removes rows; without it, the reverse, so the predicate is a subset whose rows need no check.
+ * Rows in the superset but not the subset are the only ones decrypted.
  */
-export function compileRule(rule: SegmentRule, ctx: Context): CompiledRule {
+export function compileRule(rule: SegmentRule, ctx: CompileContext, options: CompileOptions = {}): CompiledRule {
+  const superset = options.superset ?? true;
+  const offset = options.firstParam ?? 0;
   const params: unknown[] = [];
   let approximate = false;
   const param = (v: unknown) => {
     params.push(v);
-    return `$${params.length}`;
+    return `$${offset + params.length}`;
   };
   // A contact without the value (a NULL token) does not match, and NOT of it does: no SQL NULL may leak into NOT.
   const anyOf = (column: string, tokens: string[]) => (tokens.length ? `COALESCE(c.${column} = ANY(${param(tokens)}::bigint[]), FALSE)` : 'FALSE');
 
-  const walk = (r: SegmentRule, positive: boolean): string => {
+  const walk = (r: SegmentRule, polarity: boolean): string => {
     if ('op' in r) {
-      if (r.op === 'not') return `NOT (${walk(r.rule, !positive)})`;
-      return `(${r.rules.map((x) => walk(x, positive)).join(r.op === 'and' ? ' AND ' : ' OR ')})`;
+      if (r.op === 'not') return `NOT (${walk(r.rule, !polarity)})`;
+      return `(${r.rules.map((x) => walk(x, polarity)).join(r.op === 'and' ? ' AND ' : ' OR ')})`;
     }
+    // Whether this leaf must give its "maybe" set (else its "surely" set).
+    const positive = polarity === superset;
     const c = ctx.crypto;
     switch (r.field) {
       case 'condition': {
@@ -125,8 +142,43 @@ export function compileRule(rule: SegmentRule, ctx: Context): CompiledRule {
           months.map((m) => token(c, m)),
         );
       }
-      case 'attribute':
-        return `c.attribute_tokens && ${param(r.in.map((v) => tokenOf.attribute(c, r.key, v.trim())))}::bigint[]`;
+      case 'attribute': {
+        if ('in' in r) return `c.attribute_tokens && ${param(r.in.map((v) => tokenOf.attribute(c, r.key, v.trim())))}::bigint[]`;
+        // A PHI attribute rests encrypted with no token for ranges: every contact may match, and the exact check decides.
+        if (ctx.attributes.get(r.key)?.isPhi !== false) {
+          approximate = true;
+          return positive ? 'TRUE' : 'FALSE';
+        }
+        const key = param(r.key);
+        const bounds: string[] = [];
+        let value: string;
+        if ('min' in r || 'max' in r) {
+          const range = r as { min?: number; max?: number };
+          value = `(CASE WHEN jsonb_typeof(c.attributes -> ${key}::text) = 'number' THEN (c.attributes ->> ${key}::text)::numeric END)`;
+          if (range.min !== undefined) bounds.push(`${value} >= ${param(range.min)}::numeric`);
+          if (range.max !== undefined) bounds.push(`${value} <= ${param(range.max)}::numeric`);
+        } else {
+          const range = r as { from?: string; to?: string };
+          value = `(CASE WHEN (c.attributes ->> ${key}::text) ~ '^\\d{4}-\\d{2}-\\d{2}$' THEN c.attributes ->> ${key}::text END) COLLATE "C"`;
+          if (range.from !== undefined) bounds.push(`${value} >= ${param(range.from)}::text`);
+          if (range.to !== undefined) bounds.push(`${value} <= ${param(range.to)}::text`);
+        }
+        return `COALESCE(${[`${value} IS NOT NULL`, ...bounds].join(' AND ')}, FALSE)`;
+      }
+      case 'engagement': {
+        const type = r.event === 'received' ? 'delivered' : r.event;
+        const where = [`e.contact_id = c.id`, `e.type = ${param(type)}::text`];
+        if (type !== 'delivered') where.push('NOT e.machine');
+        if (r.campaignId !== undefined) where.push(`e.campaign_id = ${param(r.campaignId)}::bigint`);
+        if (r.withinDays !== undefined) where.push(`e.occurred_at >= ${param(windowStart(ctx.today, r.withinDays))}::timestamptz`);
+        return `${r.never === true ? 'NOT ' : ''}EXISTS (SELECT 1 FROM engagement_events e WHERE ${where.join(' AND ')})`;
+      }
+      case 'segment': {
+        if (!ctx.snapshots.has(r.segmentId)) throw new Error(`segment ${r.segmentId} was not resolved before compiling`);
+        const snapshot = ctx.snapshots.get(r.segmentId);
+        if (snapshot === null || snapshot === undefined) return 'FALSE';
+        return `EXISTS (SELECT 1 FROM segment_snapshot_members m WHERE m.snapshot_id = ${param(snapshot)}::bigint AND m.contact_id = c.id)`;
+      }
       case 'consent':
         return `EXISTS (SELECT 1 FROM consent_state s WHERE s.contact_id = c.id AND s.topic_id = ${param(ctx.topicIds.get(r.topic) ?? -1)} AND s.status = 'confirmed')`;
       case 'suppressed':

@@ -1,12 +1,30 @@
 import type { AttributeValue, ContactPhi } from '../contacts/index.js';
 import type { SegmentRule } from './segment-rule.js';
 
+/** One engagement event of a contact, as engagement_events holds it (`delivered` is what a rule calls received). */
+export interface EngagementFact {
+  type: 'delivered' | 'opened' | 'clicked';
+  campaignId: string | null;
+  /** ISO 8601, UTC (`toISOString`). */
+  occurredAt: string;
+  machine: boolean;
+}
+
 /** What the exact evaluation of a rule needs to know about one contact (decrypted, in memory only). */
 export interface ContactFacts {
   phi: ContactPhi;
   attributes: Record<string, AttributeValue>;
   consentedTopics: ReadonlySet<string>;
   suppressed: boolean;
+  /** Engagement events (only needed by rules with engagement leaves). */
+  events?: readonly EngagementFact[];
+  /** Ids of the saved segments the contact belongs to (only needed by rules with segment leaves). */
+  segments?: ReadonlySet<number>;
+}
+
+/** The first instant counted by "in the last N days": midnight UTC, N days before today. */
+export function windowStart(today: string, days: number): string {
+  return `${addDays(today, -days)}T00:00:00.000Z`;
 }
 
 export function ageOn(birthDate: string, today: string): number {
@@ -80,11 +98,33 @@ export function evaluateRule(rule: SegmentRule, c: ContactFacts, today: string):
     case 'attribute': {
       const v: AttributeValue | undefined = p.attributes?.[rule.key] ?? (c.attributes as Partial<Record<string, AttributeValue>>)[rule.key];
       if (v === undefined) return false;
-      // Numbers have no token (ranges over them come later); text, enum, boolean and list values match case-insensitively.
-      if (typeof v === 'number') return false;
-      const values = (Array.isArray(v) ? v : [v]).map((x) => String(x).toLowerCase());
-      return rule.in.some((w) => values.includes(w.toLowerCase()));
+      if ('in' in rule) {
+        // Numbers have no token (they take ranges); text, enum, boolean, date and list values match case-insensitively.
+        if (typeof v === 'number') return false;
+        const values = (Array.isArray(v) ? v : [v]).map((x) => String(x).toLowerCase());
+        return rule.in.some((w) => values.includes(w.toLowerCase()));
+      }
+      if ('min' in rule || 'max' in rule) {
+        const r = rule as { min?: number; max?: number };
+        return typeof v === 'number' && (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);
+      }
+      const r = rule as { from?: string; to?: string };
+      return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && (r.from === undefined || v >= r.from) && (r.to === undefined || v <= r.to);
     }
+    case 'engagement': {
+      const type = rule.event === 'received' ? 'delivered' : rule.event;
+      const since = rule.withinDays === undefined ? undefined : windowStart(today, rule.withinDays);
+      const hit = (c.events ?? []).some(
+        (e) =>
+          e.type === type &&
+          !(e.machine && type !== 'delivered') &&
+          (rule.campaignId === undefined || e.campaignId === rule.campaignId) &&
+          (since === undefined || e.occurredAt >= since),
+      );
+      return rule.never === true ? !hit : hit;
+    }
+    case 'segment':
+      return c.segments?.has(rule.segmentId) ?? false;
     case 'consent':
       return c.consentedTopics.has(rule.topic);
     case 'suppressed':

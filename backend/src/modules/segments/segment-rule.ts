@@ -1,6 +1,27 @@
 import type { FieldProblem } from '../../platform/errors/index.js';
 
-/** A segment rule: groups of conditions over contact fields, PHI attributes, custom attributes and consent. */
+export const ENGAGEMENT_EVENTS = ['received', 'opened', 'clicked'] as const;
+export type EngagementEvent = (typeof ENGAGEMENT_EVENTS)[number];
+
+/** A custom attribute: one of some values (text, enum, list, boolean, date), or a range (number: min/max; date: from/to, inclusive). */
+export type AttributeLeaf =
+  | { field: 'attribute'; key: string; in: string[] }
+  | { field: 'attribute'; key: string; min?: number; max?: number }
+  | { field: 'attribute'; key: string; from?: string; to?: string };
+
+/**
+ * Engagement with sent mail: received (delivered), opened or clicked, for one campaign or any, in the last N
+ * days or ever; `never` turns it into "no such event" (never opened). Machine opens and clicks do not count.
+ */
+export interface EngagementLeaf {
+  field: 'engagement';
+  event: EngagementEvent;
+  campaignId?: string;
+  withinDays?: number;
+  never?: boolean;
+}
+
+/** A segment rule: groups of conditions over contact fields, PHI attributes, custom attributes, consent, engagement and other saved segments. */
 export type SegmentRule =
   | { op: 'and' | 'or'; rules: SegmentRule[] }
   | { op: 'not'; rule: SegmentRule }
@@ -8,9 +29,11 @@ export type SegmentRule =
   | { field: 'sex' | 'state' | 'insuranceStatus' | 'insurancePlan' | 'primaryProvider' | 'postalCode' | 'zip3'; in: string[] }
   | { field: 'age'; min: number; max: number }
   | { field: 'lastVisit' | 'nextVisit'; withinDays?: number; before?: string; after?: string }
-  | { field: 'attribute'; key: string; in: string[] }
+  | AttributeLeaf
   | { field: 'consent'; topic: string }
-  | { field: 'suppressed'; value: boolean };
+  | { field: 'suppressed'; value: boolean }
+  | EngagementLeaf
+  | { field: 'segment'; segmentId: number };
 
 const LIST_FIELDS = ['sex', 'state', 'insuranceStatus', 'insurancePlan', 'primaryProvider', 'postalCode', 'zip3'] as const;
 const MAX_DEPTH = 8;
@@ -58,9 +81,35 @@ export function validateRule(input: unknown, path = 'rule', depth = 0): FieldPro
       date(r.before, 'before');
       date(r.after, 'after');
       break;
-    case 'attribute':
+    case 'attribute': {
       if (typeof r.key !== 'string' || !r.key) bad(`${path}.key`, 'required');
-      strings(r.in, 'in');
+      const numberRange = r.min !== undefined || r.max !== undefined;
+      const dateRange = r.from !== undefined || r.to !== undefined;
+      if ([r.in !== undefined, numberRange, dateRange].filter(Boolean).length !== 1) {
+        bad(path, 'give either in, a number range (min, max) or a date range (from, to)');
+      } else if (r.in !== undefined) {
+        strings(r.in, 'in');
+      } else if (numberRange) {
+        for (const bound of ['min', 'max'] as const)
+          if (r[bound] !== undefined && (typeof r[bound] !== 'number' || !Number.isFinite(r[bound]))) bad(`${path}.${bound}`, 'must be a number');
+        if (typeof r.min === 'number' && typeof r.max === 'number' && r.min > r.max) bad(path, 'min must not exceed max');
+      } else {
+        date(r.from, 'from');
+        date(r.to, 'to');
+        if (typeof r.from === 'string' && typeof r.to === 'string' && r.from > r.to) bad(path, 'from must not be after to');
+      }
+      break;
+    }
+    case 'engagement':
+      if (!(ENGAGEMENT_EVENTS as readonly unknown[]).includes(r.event)) bad(`${path}.event`, `must be ${ENGAGEMENT_EVENTS.join(', ')}`);
+      if (r.campaignId !== undefined && (typeof r.campaignId !== 'string' || !/^\d{1,18}$/.test(r.campaignId)))
+        bad(`${path}.campaignId`, 'must be a campaign id');
+      if (r.withinDays !== undefined && (!Number.isInteger(r.withinDays) || (r.withinDays as number) < 1 || (r.withinDays as number) > 3650))
+        bad(`${path}.withinDays`, 'must be 1 to 3650');
+      if (r.never !== undefined && typeof r.never !== 'boolean') bad(`${path}.never`, 'must be true or false');
+      break;
+    case 'segment':
+      if (!Number.isInteger(r.segmentId) || (r.segmentId as number) < 1) bad(`${path}.segmentId`, 'must be a segment id');
       break;
     case 'consent':
       if (typeof r.topic !== 'string' || !r.topic) bad(`${path}.topic`, 'required');
