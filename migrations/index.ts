@@ -7,6 +7,7 @@ import { Imports1763900500000 } from './1763900500000-Imports.js';
 import { Templates1763900600000 } from './1763900600000-Templates.js';
 import { Delivery1763900700000 } from './1763900700000-Delivery.js';
 import { Segments1763900800000 } from './1763900800000-Segments.js';
+import { Tracking1763900900000 } from './1763900900000-Tracking.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Templates1763900600000,
   Delivery1763900700000,
   Segments1763900800000,
+  Tracking1763900900000,
 ];

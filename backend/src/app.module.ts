@@ -10,6 +10,7 @@ import { ImportsModule } from './modules/imports/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
 
 import { TemplatesModule } from './modules/templates/index.js';
+import { TrackingModule } from './modules/tracking/index.js';
 
 import { SystemModule } from './modules/system/index.js';
 import { DatabaseModule } from './platform/database/index.js';
@@ -43,6 +44,7 @@ export class AppModule {
         ImportsModule.forRoles(roles),
         SegmentsModule.forRoles(roles),
         TemplatesModule.forRoles(roles),
+        TrackingModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),
       ],
     };

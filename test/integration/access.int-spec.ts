@@ -16,6 +16,11 @@ const PUBLIC_ALLOWLIST = [
   'GET /p/:token',
   'POST /p/:token',
   'POST /p/:token/unsubscribe',
+  // Engagement tracking and RFC 8058 one-click unsubscribe: reached from e-mails, authorised by an opaque signed token.
+  'GET /t/o/:token.gif',
+  'GET /t/c/:token',
+  'GET /u/:token',
+  'POST /u/:token',
 ];
 const PASSWORD = 'granite-otter-lantern-42';
 

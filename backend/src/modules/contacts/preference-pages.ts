@@ -67,12 +67,25 @@ export function messagePage(title: string, message: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p class="status" role="status">${esc(message)}</p>`);
 }
 
-export function confirmPage(token: string): string {
+/** A page whose one button POSTs to `action`: links in e-mails act only on a press, never on the GET a scanner prefetches. */
+export function buttonPage(page: { title: string; text: string; action: string; button: string; fields?: Record<string, string> }): string {
+  const hidden = Object.entries(page.fields ?? {})
+    .map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`)
+    .join('');
   return layout(
-    'Confirm your subscription',
-    `<h1>Confirm your subscription</h1><p>Press the button to confirm that you want to receive these e-mails.</p>
-<form method="post" action="/p/confirm/${encodeURIComponent(token)}"><button type="submit">Confirm my subscription</button></form>`,
+    page.title,
+    `<h1>${esc(page.title)}</h1><p>${esc(page.text)}</p>
+<form method="post" action="${esc(page.action)}">${hidden}<button type="submit">${esc(page.button)}</button></form>`,
   );
+}
+
+export function confirmPage(token: string): string {
+  return buttonPage({
+    title: 'Confirm your subscription',
+    text: 'Press the button to confirm that you want to receive these e-mails.',
+    action: `/p/confirm/${encodeURIComponent(token)}`,
+    button: 'Confirm my subscription',
+  });
 }
 
 export const LINK_INVALID = messagePage('Link not valid', 'This link is not valid or has expired. Use the link in a more recent e-mail from us.');

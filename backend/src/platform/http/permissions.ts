@@ -24,6 +24,8 @@ export enum Permission {
   ImportsWrite = 'imports:write',
   TemplatesRead = 'templates:read',
   TemplatesManage = 'templates:manage',
+  /** Aggregate engagement and delivery figures (no contact data). */
+  ReportsRead = 'reports:read',
 }
 
 export enum Role {
@@ -53,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.ImportsWrite,
     P.TemplatesRead,
     P.TemplatesManage,
+    P.ReportsRead,
   ],
   [Role.ComplianceOfficer]: [
     P.DashboardRead,
@@ -70,8 +73,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.SuppressionsManage,
     P.ImportsRead,
     P.TemplatesRead,
+    P.ReportsRead,
   ],
-  [Role.Analyst]: [P.DashboardRead],
+  [Role.Analyst]: [P.DashboardRead, P.ReportsRead],
 };
 
 export function permissionsOf(role: Role): readonly Permission[] {
