@@ -3,6 +3,7 @@ import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
+import { BouncesModule } from './modules/bounces/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { EngagementModule } from './modules/engagement/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
@@ -40,6 +41,7 @@ export class AppModule {
         AuthModule.forRoles(roles),
         MailModule,
         EngagementModule,
+        BouncesModule.forRoles(roles),
         ContactsModule.forRoles(roles),
         ImportsModule.forRoles(roles),
         SegmentsModule.forRoles(roles),

@@ -63,6 +63,20 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...valid, TRUST_PROXY: 'yes' }).TRUST_PROXY).toBe(true);
   });
 
+  it('leaves the inbound SMTP receiver off by default and checks its port, domain and certificate pair', () => {
+    const cfg = parseConfig(valid);
+    expect([cfg.INBOUND_SMTP_HOST, cfg.INBOUND_SMTP_PORT, cfg.BOUNCE_DOMAIN]).toEqual(['127.0.0.1', 0, 'bounces.localhost']);
+    expect(parseConfig({ ...valid, INBOUND_SMTP_PORT: '2525', BOUNCE_DOMAIN: 'Bounces.Clinic.Example' })).toMatchObject({
+      INBOUND_SMTP_PORT: 2525,
+      BOUNCE_DOMAIN: 'bounces.clinic.example',
+    });
+    expect(problems({ ...valid, INBOUND_SMTP_PORT: '-1' })).toEqual(['INBOUND_SMTP_PORT: expected 0 (off) or an integer from 1 to 65535 (got "-1")']);
+    expect(problems({ ...valid, BOUNCE_DOMAIN: 'not a domain' })[0]).toMatch(/^BOUNCE_DOMAIN: expected a domain name/);
+    expect(problems({ ...valid, INBOUND_SMTP_TLS_CERT_FILE: '/etc/ssl/bounce.crt' })).toEqual([
+      'INBOUND_SMTP_TLS_KEY_FILE: set INBOUND_SMTP_TLS_CERT_FILE and INBOUND_SMTP_TLS_KEY_FILE together',
+    ]);
+  });
+
   it('masks secrets in the printable config', () => {
     const masked = maskedConfig(parseConfig(valid));
     expect(masked.DATABASE_URL).toBe('***');

@@ -71,6 +71,8 @@ async function main() {
     env.SMTP_CA_FILE = caFile;
     inboxUrl = `http://127.0.0.1:${sink.httpPort}/`;
   }
+  // The bounce receiver (DSNs and complaints sent to the VERP return paths), on loopback; INBOUND_SMTP_PORT=0 turns it off.
+  env.INBOUND_SMTP_PORT ??= String(await freePort(2526));
   try {
     parseConfig(env);
   } catch (err) {
@@ -107,6 +109,10 @@ async function main() {
   say(`  API docs      ${base}/api/openapi.json`);
   say(`  Health        ${base}/readyz`);
   if (inboxUrl) say(`  Mail inbox    ${inboxUrl}   (every outgoing message lands here, over TLS)`);
+  if (env.INBOUND_SMTP_PORT !== '0')
+    say(
+      `  Bounces       smtp://${env.INBOUND_SMTP_HOST ?? '127.0.0.1'}:${env.INBOUND_SMTP_PORT}   (DSNs and complaints for b-…@${env.BOUNCE_DOMAIN ?? 'bounces.localhost'})`,
+    );
   say(`  Data          ${dataDir}`);
   if (seed?.adminCreated) {
     say('');

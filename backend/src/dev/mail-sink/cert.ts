@@ -45,6 +45,13 @@ export async function loadOrCreateTlsMaterial(dir: string): Promise<TlsMaterial>
   return { key: server.key, cert: server.cert, ca: ca.cert };
 }
 
+/** A fresh CA and `localhost` server certificate, in memory only: for a server with no configured certificate. */
+export async function createTlsMaterial(): Promise<TlsMaterial> {
+  const ca = await createCa();
+  const server = await createServerCert(ca);
+  return { key: server.key, cert: server.cert, ca: ca.cert };
+}
+
 interface KeyPair {
   key: string;
   cert: string;

@@ -263,12 +263,12 @@ function requireSecure(session: SMTPServerSession): SMTPServerError | null {
   return session.secure ? null : smtpError(530, STARTTLS_REQUIRED);
 }
 
-function smtpError(responseCode: number, message: string): SMTPServerError {
+export function smtpError(responseCode: number, message: string): SMTPServerError {
   return Object.assign(new Error(message), { responseCode });
 }
 
 /** The whole message, or null when it went over the size limit (its bytes are drained, not kept). */
-function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+export function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => {
