@@ -5,6 +5,7 @@ import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
 import { BouncesModule } from './modules/bounces/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
+import { DeliveryModule } from './modules/delivery/index.js';
 import { EngagementModule } from './modules/engagement/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
@@ -47,6 +48,7 @@ export class AppModule {
         SegmentsModule.forRoles(roles),
         TemplatesModule.forRoles(roles),
         TrackingModule.forRoles(roles),
+        DeliveryModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule] : []),
       ],
     };

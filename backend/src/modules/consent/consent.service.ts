@@ -267,6 +267,48 @@ export class ConsentService {
     return { allowed: true };
   }
 
+  /**
+   * mayReceive for many contacts at once (the delivery worker's last check before sending). With no
+   * topic, only the contact's state and suppressions count (test sends, transactional mail without a topic).
+   */
+  async mayReceiveMany(contactIds: readonly string[], topicId: number | null, now = new Date()): Promise<Map<string, Eligibility>> {
+    const result = new Map<string, Eligibility>();
+    if (contactIds.length === 0) return result;
+    const topic = topicId === null ? null : await this.topics.get(topicId).catch(() => null);
+    if (topicId !== null && !topic) {
+      for (const id of contactIds) result.set(id, { allowed: false, reason: 'topic_missing' });
+      return result;
+    }
+    const rows = await this.dataSource.query<
+      { id: string; contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }[]
+    >(
+      `SELECT c.id::text AS id, c.status AS contact_status, s.status AS consent_status, sup.reason AS suppression,
+              EXISTS (SELECT 1 FROM marketing_authorizations a WHERE a.contact_id = c.id AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $3)) AS authorized
+         FROM contacts c
+         LEFT JOIN consent_state s ON s.contact_id = c.id AND s.topic_id = $2
+         LEFT JOIN suppressions sup ON sup.email_token = c.email_token
+        WHERE c.id = ANY($1::bigint[])`,
+      [contactIds, topicId ?? 0, now],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of contactIds) {
+      const row = byId.get(id);
+      if (!row) result.set(id, { allowed: false, reason: 'contact_missing' });
+      else if (row.contact_status !== 'active') result.set(id, { allowed: false, reason: 'contact_erased' });
+      else if (!topic) result.set(id, row.suppression && row.suppression !== 'unsubscribe' ? { allowed: false, reason: 'suppressed' } : { allowed: true });
+      else if (topic.archivedAt) result.set(id, { allowed: false, reason: 'topic_archived' });
+      else if (row.consent_status === 'revoked') result.set(id, { allowed: false, reason: 'consent_revoked' });
+      else if (topic.kind === 'transactional')
+        result.set(id, row.suppression && row.suppression !== 'unsubscribe' ? { allowed: false, reason: 'suppressed' } : { allowed: true });
+      else if (row.suppression) result.set(id, { allowed: false, reason: 'suppressed' });
+      else if (row.consent_status === null) result.set(id, { allowed: false, reason: 'no_consent' });
+      else if (row.consent_status === 'pending') result.set(id, { allowed: false, reason: 'consent_pending' });
+      else if (topic.requiresAuthorization && !row.authorized) result.set(id, { allowed: false, reason: 'authorization_missing' });
+      else result.set(id, { allowed: true });
+    }
+    return result;
+  }
+
   // ---- HIPAA marketing authorizations ----
 
   async addAuthorizationText(input: { version: string; title: string; purpose: string; body: string }): Promise<number> {

@@ -7,7 +7,7 @@ import { type AuditActor, AuditService } from '../audit/index.js';
 import { ConsentService, type ConsentChange, type ConsentMethod, TopicsService } from '../consent/index.js';
 import { CryptoService } from '../crypto/index.js';
 import { AttributesService } from './attributes.service.js';
-import { type ContactInput, type ContactPhi, normalizeEmail, validateContact } from './contact-input.js';
+import { type AttributeValue, type ContactInput, type ContactPhi, normalizeEmail, validateContact } from './contact-input.js';
 import { contactTokens, tokenOf } from './contact-tokens.js';
 import { initialsOf, maskEmail, type MaskedContact, phiFieldsOf, type RevealedContact } from './contact-views.js';
 import { ContactWriter, type ExistingPolicy, type PreparedBatch, STORED_COLUMNS, type StoredRow, type WriteResult } from './contact-writer.js';
@@ -33,6 +33,15 @@ interface Row extends StoredRow {
 }
 
 const ROW_COLUMNS = `${STORED_COLUMNS}, status, source, created_at, updated_at`;
+
+/** A contact as the system itself uses it to render a message: never shown to a user. */
+export interface ProcessingRecord {
+  phi: ContactPhi;
+  timeZone: string | null;
+  language: string | null;
+  attributes: Record<string, AttributeValue>;
+  emailToken: Buffer;
+}
 
 /** Owns contacts and contact_identifiers. PHI leaves this service only masked, or revealed with an audit entry. */
 @Injectable()
@@ -321,6 +330,19 @@ export class ContactsService {
   async phiForProcessing(id: string): Promise<ContactPhi | null> {
     const row = await this.row(id);
     return row.status === 'active' ? this.phiOf(row) : null;
+  }
+
+  /** phiForProcessing for many contacts (rendering a batch of messages); erased or missing contacts are absent. */
+  async phiForProcessingMany(ids: readonly string[]): Promise<Map<string, ProcessingRecord>> {
+    const rows = await this.dataSource.query<(Row & { email_token: Buffer })[]>(
+      `SELECT ${ROW_COLUMNS}, email_token FROM contacts WHERE id = ANY($1::bigint[]) AND status = 'active'`,
+      [ids],
+    );
+    const out = new Map<string, ProcessingRecord>();
+    for (const row of rows) {
+      out.set(row.id, { phi: await this.phiOf(row), timeZone: row.time_zone, language: row.language, attributes: row.attributes, emailToken: row.email_token });
+    }
+    return out;
   }
 
   async emailTokenOf(id: string): Promise<Buffer | null> {

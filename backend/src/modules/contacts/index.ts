@@ -7,5 +7,6 @@ export type { PreparedBatch, WriteItem, WriteResult } from './contact-writer.js'
 
 export { ContactsModule } from './contacts.module.js';
 export { ContactsService } from './contacts.service.js';
+export type { ProcessingRecord } from './contacts.service.js';
 export { buttonPage, LINK_INVALID, messagePage } from './preference-pages.js';
 export type { MaskedContact, RevealedContact } from './contact-views.js';

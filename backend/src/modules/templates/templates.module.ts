@@ -13,6 +13,8 @@ export class TemplatesModule {
   static forRoles(roles: ProcessRole[]): DynamicModule {
     return {
       module: TemplatesModule,
+      // Global: sends (delivery, campaigns, journeys) render published versions through it.
+      global: true,
       imports: [TypeOrmModule.forFeature([TemplateEntity, TemplateVersionEntity])],
       controllers: roles.includes('api') ? [TemplatesController] : [],
       providers: [TemplatesService, MjmlCompiler, TemplateRenderer],

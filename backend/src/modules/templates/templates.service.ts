@@ -11,6 +11,17 @@ import { canSpamProblems, lintTemplate } from './template-lint.js';
 import { type RenderContext, TemplateRenderer } from './template-renderer.js';
 import type { RenderedEmail, TemplateCategory, TemplateWarning } from './templates.types.js';
 
+/** What a send needs of a published version. */
+export interface PublishedVersion {
+  id: number;
+  templateId: number;
+  category: TemplateCategory;
+  subject: string;
+  preheader: string;
+  fromName: string;
+  compiledHtml: string;
+}
+
 export interface TemplateInput {
   name: string;
   category: TemplateCategory;
@@ -79,6 +90,8 @@ const BLANK_MJML = `<mjml lang="en">
 /** Templates and their versions: drafts are edited, published versions are frozen, MJML is compiled once per published version. */
 @Injectable()
 export class TemplatesService {
+  private readonly published = new Map<number, PublishedVersion>();
+
   constructor(
     @InjectRepository(TemplateEntity) private readonly templates: Repository<TemplateEntity>,
     @InjectRepository(TemplateVersionEntity) private readonly versions: Repository<TemplateVersionEntity>,
@@ -210,6 +223,33 @@ export class TemplatesService {
     const version = await this.versions.findOne({ where: { id: versionId } });
     if (!version) throw new DomainError('template_version_not_found', 'Template version not found', 404);
     return this.renderVersion(version, context);
+  }
+
+  /** A published (frozen) version as sends need it, cached: published versions never change. */
+  async publishedVersion(versionId: number): Promise<PublishedVersion> {
+    const cached = this.published.get(versionId);
+    if (cached) return cached;
+    const version = await this.versions.findOne({ where: { id: versionId } });
+    if (version?.status !== 'published' || version.compiledHtml === null)
+      throw new DomainError('template_version_not_published', 'Template version is not published', 422);
+    const template = await this.template(version.templateId);
+    const view: PublishedVersion = {
+      id: version.id,
+      templateId: template.id,
+      category: template.category,
+      subject: version.subject,
+      preheader: version.preheader,
+      fromName: version.fromName,
+      compiledHtml: version.compiledHtml,
+    };
+    if (this.published.size > 1000) this.published.clear();
+    this.published.set(versionId, view);
+    return view;
+  }
+
+  /** Renders a published version for one recipient: Handlebars only (MJML was compiled at publish). */
+  renderPublished(version: PublishedVersion, context: RenderContext): RenderedEmail {
+    return this.renderer.render(`v${String(version.id)}`, { subject: version.subject, preheader: version.preheader, html: version.compiledHtml }, context);
   }
 
   /** Renders a version with the built-in sample patient (plus the caller's overrides), never a real contact. */

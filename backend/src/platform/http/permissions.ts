@@ -26,6 +26,8 @@ export enum Permission {
   TemplatesManage = 'templates:manage',
   /** Aggregate engagement and delivery figures (no contact data). */
   ReportsRead = 'reports:read',
+  DeliveryRead = 'delivery:read',
+  DeliveryManage = 'delivery:manage',
 }
 
 export enum Role {
@@ -56,6 +58,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.TemplatesRead,
     P.TemplatesManage,
     P.ReportsRead,
+    P.DeliveryRead,
   ],
   [Role.ComplianceOfficer]: [
     P.DashboardRead,
@@ -74,6 +77,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.ImportsRead,
     P.TemplatesRead,
     P.ReportsRead,
+    P.DeliveryRead,
   ],
   [Role.Analyst]: [P.DashboardRead, P.ReportsRead],
 };

@@ -3,6 +3,7 @@ export enum QueueName {
   Maintenance = 'maintenance',
   Crypto = 'crypto',
   Imports = 'imports',
+  Delivery = 'delivery',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
@@ -10,6 +11,8 @@ export enum JobName {
   MaintenanceSweep = 'maintenance.sweep',
   CryptoReencrypt = 'crypto.reencrypt',
   ImportsRun = 'imports.run',
+  DeliverySend = 'delivery.send',
+  DeliveryProbeDomain = 'delivery.probe-domain',
 }
 
 /** Payloads carry identifiers only, never PHI. */
@@ -17,10 +20,14 @@ export interface JobPayloads {
   [JobName.MaintenanceSweep]: { scheduledAt: string };
   [JobName.CryptoReencrypt]: { rotationId: number };
   [JobName.ImportsRun]: { importId: string };
+  [JobName.DeliverySend]: { deliveryIds: string[] };
+  [JobName.DeliveryProbeDomain]: { domain: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.MaintenanceSweep]: QueueName.Maintenance,
   [JobName.CryptoReencrypt]: QueueName.Crypto,
   [JobName.ImportsRun]: QueueName.Imports,
+  [JobName.DeliverySend]: QueueName.Delivery,
+  [JobName.DeliveryProbeDomain]: QueueName.Delivery,
 };
