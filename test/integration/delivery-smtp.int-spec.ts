@@ -1,8 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../backend/src/config/index.js';
 import type { Route } from '../../backend/src/modules/delivery/routing/router.js';
 import { TrustStore } from '../../backend/src/modules/delivery/routing/trust-store.js';
 import { DomainSender, type OutgoingMessage } from '../../backend/src/modules/delivery/smtp/domain-sender.js';
+import { SendThrottle } from '../../backend/src/modules/delivery/smtp/send-throttle.js';
 import { SessionPool } from '../../backend/src/modules/delivery/smtp/session-pool.js';
 import { createTestCa, issueCert, type Pem } from '../support/pki.js';
 import { type Behaviour, startSmtpServer, type TestSmtpServer } from '../support/smtp-servers.js';
@@ -13,6 +15,7 @@ let ca: Pem & { file: string };
 let config: AppConfig;
 let pool: SessionPool;
 let sender: DomainSender;
+let redis: Redis;
 const servers = new Map<Behaviour | 'wrong-cert', TestSmtpServer>();
 
 const BODY_MARKER = 'Body-Marker-7f3a: confidential appointment details';
@@ -24,6 +27,7 @@ function message(id: string, recipient = 'patient@example.test'): OutgoingMessag
 
 function routeTo(server: TestSmtpServer, options: { verifyCert?: boolean; host?: string } = {}): Route {
   return {
+    domain: 'example.test',
     kind: 'transport_map',
     mtaStsMode: options.verifyCert ? 'enforce' : 'none',
     targets: [{ host: options.host ?? 'localhost', address: server.host, port: server.port, implicitTls: false, verifyCert: options.verifyCert ?? false }],
@@ -36,7 +40,8 @@ beforeAll(async () => {
   const wrong = await issueCert(ca, ['other.example']);
   config = testConfig({ SMTP_CA_FILE: ca.file, SMTP_TIMEOUT_SECONDS: '2', DELIVERY_DOMAIN_CONNECTIONS: '2' });
   pool = new SessionPool(config, new TrustStore(config));
-  sender = new DomainSender(config, pool);
+  redis = new Redis(config.REDIS_URL);
+  sender = new DomainSender(config, pool, new SendThrottle(config, redis));
   for (const behaviour of ['accept', 'no-starttls', 'old-tls', 'defer-then-accept', 'reject', 'broken-handshake', 'stall'] as const) {
     servers.set(behaviour, await startSmtpServer(behaviour, { tls: good }));
   }
@@ -45,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   pool.onModuleDestroy();
+  redis.disconnect();
   await Promise.all([...servers.values()].map((s) => s.close()));
 });
 
@@ -132,6 +138,7 @@ describe('TLS-exclusive SMTP sessions', () => {
     const good = servers.get('accept') as TestSmtpServer;
     const before = good.received.length;
     const route: Route = {
+      domain: 'example.test',
       kind: 'mx',
       mtaStsMode: 'none',
       targets: [
@@ -143,5 +150,19 @@ describe('TLS-exclusive SMTP sessions', () => {
     expect(result.outcomes[0].status).toBe('sent');
     expect(good.received.length).toBe(before + 1);
     expect(bad.plaintextTransactions).toBe(0);
+  });
+
+  it('holds a global rate shared through Redis', async () => {
+    const limited = testConfig({ SMTP_CA_FILE: ca.file, DELIVERY_RATE_PER_SECOND: '2', DELIVERY_DOMAIN_CONNECTIONS: '3', QUEUE_PREFIX: config.QUEUE_PREFIX });
+    const throttled = new DomainSender(limited, pool, new SendThrottle(limited, redis));
+    const server = servers.get('accept') as TestSmtpServer;
+    const started = Date.now();
+    const result = await throttled.send(
+      routeTo(server),
+      ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => message(id)),
+    );
+    expect(result.outcomes.every((o) => o.status === 'sent')).toBe(true);
+    // Five messages at two per second span at least three one-second windows.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
 });

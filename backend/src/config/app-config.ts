@@ -118,6 +118,7 @@ export const configSchema = z
     DELIVERY_BATCH_SIZE: positiveInt(100),
     DELIVERY_DOMAIN_CONNECTIONS: positiveInt(4),
     DELIVERY_RATE_PER_SECOND: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),
+    DELIVERY_DOMAIN_RATE_PER_MINUTE: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),
     DELIVERY_RETRY_BASE_SECONDS: positiveInt(60),
     DELIVERY_RETRY_HOURS: positiveInt(48),
     FREQUENCY_CAP_PER_WEEK: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),

@@ -12,7 +12,10 @@ import { Router } from './routing/router.js';
 import { TrustStore } from './routing/trust-store.js';
 import { SendingDomainsService } from './sending-domains.service.js';
 import { DomainSender } from './smtp/domain-sender.js';
+import { SendThrottle } from './smtp/send-throttle.js';
 import { SessionPool } from './smtp/session-pool.js';
+import { TestSendsController } from './test-sends.controller.js';
+import { TestSendsService } from './test-sends.service.js';
 
 /** The TLS-exclusive delivery tier: deliveries, routing, MTA-STS, sessions, domain TLS monitoring, DKIM. */
 @Module({})
@@ -27,15 +30,17 @@ export class DeliveryModule {
       Router,
       TrustStore,
       SessionPool,
+      SendThrottle,
       DomainSender,
       DeliveryPipeline,
     ];
     if (roles.includes('worker')) providers.push(DeliverySendProcessor);
     if (roles.includes('scheduler')) providers.push(DeliverySweeperService);
+    if (roles.includes('api')) providers.push(TestSendsService);
     return {
       module: DeliveryModule,
       global: true,
-      controllers: roles.includes('api') ? [DeliveryController] : [],
+      controllers: roles.includes('api') ? [DeliveryController, TestSendsController] : [],
       providers,
       exports: [DeliveryService, DomainTlsService, SendingDomainsService],
     };

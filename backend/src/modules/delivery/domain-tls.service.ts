@@ -95,7 +95,7 @@ export class DomainTlsService {
       const opened = await SmtpSession.open(target, {
         heloName: this.config.SMTP_HELO_NAME,
         timeoutMs: this.config.SMTP_TIMEOUT_SECONDS * 1000,
-        ca: this.trust.ca,
+        secureContext: this.trust.secureContext,
       });
       if (opened.ok) {
         opened.session.close();

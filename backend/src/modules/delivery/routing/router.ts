@@ -7,6 +7,7 @@ import { MtaStsService } from './mta-sts.service.js';
 
 /** Where mail for one domain goes, in the order to try. An empty list carries the reason there is no route. */
 export interface Route {
+  domain: string;
   kind: DeliveryEvidence['route'];
   targets: SmtpTarget[];
   mtaStsMode: MtaStsMode;
@@ -48,24 +49,25 @@ export class Router {
     if (mapped) {
       const local = mapped.host === '127.0.0.1' || mapped.host === '::1';
       return {
+        domain,
         kind: 'transport_map',
         mtaStsMode: 'none',
         targets: [{ host: local ? 'localhost' : mapped.host, address: mapped.host, port: mapped.port, implicitTls: mapped.port === 465, verifyCert: false }],
       };
     }
-    if (this.relay) return { kind: 'relay', mtaStsMode: 'none', targets: [this.relay] };
+    if (this.relay) return { domain, kind: 'relay', mtaStsMode: 'none', targets: [this.relay] };
     return this.mxRoute(domain);
   }
 
   private async mxRoute(domain: string): Promise<Route> {
     const [records, policy] = await Promise.all([this.dns.mx(domain), this.mtaSts.policyFor(domain)]);
     if (records?.length === 1 && (records[0].exchange === '' || records[0].exchange === '.')) {
-      return { kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'null_mx' };
+      return { domain, kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'null_mx' };
     }
     const hosts = records?.length ? records.map((r) => r.exchange.replace(/\.$/, '').toLowerCase()) : [domain];
     const allowed = policy.mode === 'enforce' ? hosts.filter((h) => MtaStsService.matches(h, policy)) : hosts;
     const refusedMx = hosts.filter((h) => !allowed.includes(h));
-    if (allowed.length === 0) return { kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'mta_sts_mx_mismatch', refusedMx };
+    if (allowed.length === 0) return { domain, kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'mta_sts_mx_mismatch', refusedMx };
     const targets: SmtpTarget[] = [];
     for (const host of allowed) {
       const addresses = await this.dns.addresses(host);
@@ -73,7 +75,7 @@ export class Router {
         targets.push({ host, address, port: this.config.SMTP_MX_PORT, implicitTls: false, verifyCert: policy.mode === 'enforce' });
       }
     }
-    if (targets.length === 0) return { kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'no_mx_address', refusedMx };
-    return { kind: 'mx', mtaStsMode: policy.mode, targets, refusedMx };
+    if (targets.length === 0) return { domain, kind: 'mx', mtaStsMode: policy.mode, targets: [], problem: 'no_mx_address', refusedMx };
+    return { domain, kind: 'mx', mtaStsMode: policy.mode, targets, refusedMx };
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../config/index.js';
 import type { DeliveryEvidence, NoTlsReason, TlsRptResultType } from '../delivery.types.js';
 import type { Route } from '../routing/router.js';
+import { SendThrottle } from './send-throttle.js';
 import { SessionPool } from './session-pool.js';
 import type { SmtpSession, SmtpTarget, TlsFacts } from './smtp-session.js';
 
@@ -46,6 +47,7 @@ export class DomainSender {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly pool: SessionPool,
+    private readonly throttle: SendThrottle,
   ) {}
 
   async send(route: Route, messages: OutgoingMessage[]): Promise<DomainResult> {
@@ -66,6 +68,7 @@ export class DomainSender {
         continue;
       }
       const { session, target } = current;
+      if (this.throttle.active) await this.throttle.take(route.domain);
       const sent = await session.send(message.envelopeFrom, message.recipient, message.raw);
       const evidence: DeliveryEvidence = {
         ...this.evidence(route, target, session.facts),

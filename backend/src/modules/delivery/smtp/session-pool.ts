@@ -32,7 +32,11 @@ export class SessionPool implements OnModuleDestroy {
       const session = list.pop();
       if (session?.usable) return { ok: true, session, connectMs: 0, reused: true };
     }
-    return SmtpSession.open(target, { heloName: this.config.SMTP_HELO_NAME, timeoutMs: this.config.SMTP_TIMEOUT_SECONDS * 1000, ca: this.trust.ca });
+    return SmtpSession.open(target, {
+      heloName: this.config.SMTP_HELO_NAME,
+      timeoutMs: this.config.SMTP_TIMEOUT_SECONDS * 1000,
+      secureContext: this.trust.secureContext,
+    });
   }
 
   release(session: SmtpSession): void {

@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NoTlsReason, TlsRptResultType } from '../delivery.types.js';
 import { cipherBits, classifyTlsError, CLIENT_CIPHERS, judgeSession, type SmtpErrorLike } from './tls-policy.js';
@@ -18,7 +18,8 @@ export interface SmtpTarget {
 export interface SessionOptions {
   heloName: string;
   timeoutMs: number;
-  ca?: string[];
+  /** A prebuilt context holding the trusted CAs (the default context when absent). */
+  secureContext?: SecureContext;
 }
 
 export interface TlsFacts {
@@ -81,7 +82,13 @@ export class SmtpSession {
       greetingTimeout: options.timeoutMs,
       socketTimeout: options.timeoutMs,
       // Judged below, after the handshake, so the reason is exact; nothing is sent before that.
-      tls: { rejectUnauthorized: false, minVersion: 'TLSv1.2', ciphers: CLIENT_CIPHERS, servername, ca: options.ca },
+      tls: {
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+        ciphers: CLIENT_CIPHERS,
+        servername,
+        ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+      },
       ...(servername ? { servername } : {}),
       logger: false,
     });
