@@ -8,7 +8,7 @@ import type { Eligibility } from '../consent/index.js';
 import { ContactsService, type ProcessingRecord } from '../contacts/index.js';
 import { CryptoService, OpaqueIdPurpose, OpaqueIds } from '../crypto/index.js';
 import { type EngagementEvent, EngagementService } from '../engagement/index.js';
-import { type PublishedVersion, TemplatesService } from '../templates/index.js';
+import { type PublishedVersion, SAMPLE_CONTEXT, TemplatesService } from '../templates/index.js';
 import { LinkTracking } from '../tracking/index.js';
 import type { DeliveryEvidence, DeliveryStatus } from './delivery.types.js';
 import { DomainTlsService } from './domain-tls.service.js';
@@ -224,9 +224,12 @@ export class DeliveryPipeline {
     const contact = record
       ? { ...record.phi, ...record.attributes, ...(record.phi.attributes ?? {}), timeZone: record.timeZone ?? undefined, locale: record.language ?? undefined }
       : {};
+    // A test send goes to a seed address, not a contact: it shows the built-in sample patient (and appointment), never empty fields.
+    const sample = !row.contact_id && row.purpose === 'test' ? SAMPLE_CONTEXT : undefined;
     return {
+      ...sample,
       ...extra,
-      contact,
+      contact: sample?.contact ?? contact,
       unsubscribe_url: this.tracking.unsubscribeUrl(row.id),
       preferences_url: row.contact_id
         ? `${this.config.PUBLIC_URL}/p/${this.preferenceTokens.issue('preferences', row.contact_id)}`

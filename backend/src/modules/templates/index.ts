@@ -1,4 +1,5 @@
 export { htmlToText } from './html-to-text.js';
+export { SAMPLE_CONTEXT } from './sample-data.js';
 export { canSpamProblems, lintTemplate } from './template-lint.js';
 export type { RenderContext } from './template-renderer.js';
 export { TemplatesModule } from './templates.module.js';
