@@ -207,6 +207,44 @@ describe('saved segments and snapshots', () => {
     expect(inUse.body.code).toBe('segment_in_use');
   });
 
+  it('follows contact edits, re-imports and erasure through the condition side table', async () => {
+    const probe = {
+      op: 'and',
+      rules: [
+        { field: 'condition', codes: ['Z87.891'] },
+        { field: 'insurancePlan', in: ['Lakeside Basic'] },
+      ],
+    };
+    const count = async () => (await marketer.post<{ count: number }>('/api/v1/segments/preview', { rule: probe })).body.count;
+    const made = await marketer.post<{ results: { id: string }[] }>('/api/v1/contacts/bulk', {
+      contacts: [0, 1, 2].map((i) => ({ email: `side${i}@example.org`, conditions: [{ system: 'ICD-10', code: 'Z87.891' }], insurancePlan: 'Lakeside Basic' })),
+    });
+    const [a, b, c] = made.body.results.map((r) => r.id);
+    expect(await count()).toBe(3);
+    // A carried token (the plan) changes: the side table follows.
+    expect((await marketer.request('PATCH', `/api/v1/contacts/${a}`, { insurancePlan: 'Other Plan' })).status).toBe(200);
+    expect(await count()).toBe(2);
+    // The condition goes: the contact leaves.
+    expect((await marketer.request('PATCH', `/api/v1/contacts/${b}`, { conditions: [{ system: 'ICD-10', code: 'I10' }] })).status).toBe(200);
+    expect(await count()).toBe(1);
+    // A bulk update back (the importer's writer): it returns.
+    await marketer.post('/api/v1/contacts/bulk', { contacts: [{ email: 'side0@example.org', insurancePlan: 'Lakeside Basic' }] });
+    expect(await count()).toBe(2);
+    // Erased: gone from the side table too.
+    expect((await officer.request('DELETE', `/api/v1/contacts/${c}`)).status).toBe(200);
+    expect(await count()).toBe(1);
+    const db = await superuser(t.databaseUrl);
+    try {
+      const rows = await db.query<{ contact_id: string }>(
+        `SELECT DISTINCT contact_id::text FROM contact_condition_tokens WHERE contact_id = ANY($1::bigint[])`,
+        [[a, b, c]],
+      );
+      expect(rows.rows.map((r) => r.contact_id).sort()).toEqual([a, b].sort());
+    } finally {
+      await db.end();
+    }
+  });
+
   it('lets a compliance officer read but not change segments, and deletes by retiring', async () => {
     const seg = (await marketer.post<Segment>('/api/v1/segments', { name: 'To retire', rule })).body;
     expect((await officer.get(`/api/v1/segments/${seg.id}`)).status).toBe(200);

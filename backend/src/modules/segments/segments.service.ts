@@ -31,15 +31,10 @@ interface CandidateRow {
   segments: number[] | null;
 }
 
-/** A rule ready to run: saved segments it names resolved, compiled to a superset, a subset and the rows between them. */
+/** A rule ready to run: the saved segments it names resolved, compiled to SQL. */
 interface Plan {
   rule: SegmentRule;
-  /** Exact answer, or the superset when approximate. */
-  maybe: CompiledRule;
-  /** Rows surely in (no check needed). */
-  sure: CompiledRule;
-  /** Rows in the superset but not the subset: the only ones decrypted. */
-  unsure: CompiledRule;
+  compiled: CompiledRule;
   needsEvents: boolean;
   /** Snapshot segments the rule names, with their latest snapshot. */
   snapshots: ReadonlyMap<number, string | null>;
@@ -64,29 +59,37 @@ export class SegmentsService {
     return { count: ids.ids.length, exactChecks: ids.exactChecks, sample };
   }
 
-  /** How many contacts the rule selects: one count for rows the tokens decide, an exact check for the rest. */
+  /** How many contacts the rule selects: one statement counts the rows the tokens decide and lists the others for the exact check. */
   async count(rule: SegmentRule, today: string): Promise<{ count: number; exactChecks: number }> {
     const plan = await this.plan(rule, today);
-    const counted = async (c: CompiledRule) =>
-      (await this.dataSource.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM contacts c WHERE c.status = 'active' AND ${c.sql}`, c.params))[0].n;
-    if (!plan.maybe.approximate) return { count: await counted(plan.maybe), exactChecks: 0 };
-    let count = await counted(plan.sure);
-    const exactChecks = await this.checkUnsure(plan, today, () => count++);
-    return { count, exactChecks };
+    const [row] = await this.dataSource.query<[{ sure: number; unsure: string[] }]>(this.countSql(plan), plan.compiled.params);
+    const exact = await this.exactCheck(plan, today, row.unsure);
+    return { count: row.sure + exact.length, exactChecks: row.unsure.length };
   }
 
   /** The ids of every contact the rule selects, oldest first. */
   async members(rule: SegmentRule, today: string): Promise<{ ids: string[]; exactChecks: number }> {
     const plan = await this.plan(rule, today);
-    const select = async (c: CompiledRule) =>
-      (
-        await this.dataSource.query<{ id: string }[]>(`SELECT c.id::text AS id FROM contacts c WHERE c.status = 'active' AND ${c.sql} ORDER BY c.id`, c.params)
-      ).map((r) => r.id);
-    if (!plan.maybe.approximate) return { ids: await select(plan.maybe), exactChecks: 0 };
-    const ids = await select(plan.sure);
-    const exactChecks = await this.checkUnsure(plan, today, (id) => ids.push(id));
-    ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-    return { ids, exactChecks };
+    const { sql, uncertain, params } = plan.compiled;
+    const rows = await this.dataSource.query<{ id: string; uncertain: boolean }[]>(
+      `SELECT c.id::text AS id, ${uncertain} AS uncertain FROM contacts c WHERE c.status = 'active' AND ${sql} ORDER BY c.id`,
+      params,
+    );
+    const unsure = rows.filter((r) => r.uncertain).map((r) => r.id);
+    const kept = new Set(await this.exactCheck(plan, today, unsure));
+    return { ids: rows.filter((r) => !r.uncertain || kept.has(r.id)).map((r) => r.id), exactChecks: unsure.length };
+  }
+
+  /** The statement a count runs, for EXPLAIN (benchmarks, diagnostics). */
+  async countQuery(rule: SegmentRule, today: string): Promise<{ sql: string; params: unknown[] }> {
+    const plan = await this.plan(rule, today);
+    return { sql: this.countSql(plan), params: plan.compiled.params };
+  }
+
+  private countSql({ compiled }: Plan): string {
+    return `SELECT count(*) FILTER (WHERE NOT ${compiled.uncertain})::int AS sure,
+                   COALESCE(array_agg(c.id::text) FILTER (WHERE ${compiled.uncertain}), '{}') AS unsure
+              FROM contacts c WHERE c.status = 'active' AND ${compiled.sql}`;
   }
 
   /**
@@ -164,21 +167,11 @@ export class SegmentsService {
     const resolved = await this.resolve(rule, [], snapshots, new Map());
     const [topics, definitions] = await Promise.all([this.topics.list(true), this.attributes.definitions()]);
     const ctx: CompileContext = { crypto: this.crypto, today, topicIds: new Map(topics.map((t) => [t.key, t.id])), attributes: definitions, snapshots };
-    const maybe = compileRule(resolved, ctx);
-    const sure = compileRule(resolved, ctx, { superset: false });
-    const notSure = compileRule(resolved, ctx, { superset: false, firstParam: maybe.params.length });
     let needsEvents = false;
     walkLeaves(resolved, 'rule', (leaf) => {
       if (leaf.field === 'engagement') needsEvents = true;
     });
-    return {
-      rule: resolved,
-      maybe,
-      sure,
-      unsure: { sql: `${maybe.sql} AND NOT (${notSure.sql})`, params: [...maybe.params, ...notSure.params], approximate: true },
-      needsEvents,
-      snapshots,
-    };
+    return { rule: resolved, compiled: compileRule(resolved, ctx), needsEvents, snapshots };
   }
 
   /**
@@ -212,13 +205,12 @@ export class SegmentsService {
     return inner;
   }
 
-  /** Decrypts the rows tokens could not decide, in batches, and calls `onMatch` for each that the exact evaluation keeps. */
-  private async checkUnsure(plan: Plan, today: string, onMatch: (id: string) => void): Promise<number> {
-    const n = plan.unsure.params.length;
+  /** Decrypts the rows tokens could not decide, in batches, and answers those the exact evaluation keeps. */
+  private async exactCheck(plan: Plan, today: string, ids: readonly string[]): Promise<string[]> {
     const extra: unknown[] = [];
     const bind = (v: unknown) => {
       extra.push(v);
-      return `$${n + extra.length}`;
+      return `$${extra.length + 1}`;
     };
     const events = plan.needsEvents
       ? `(SELECT json_agg(json_build_object('type', e.type, 'campaignId', e.campaign_id::text, 'occurredAt', e.occurred_at, 'machine', e.machine))
@@ -229,17 +221,15 @@ export class SegmentsService {
       ? `ARRAY(SELECT f.segment_id FROM unnest(${bind(frozen.map((e) => e[0]))}::int[], ${bind(frozen.map((e) => e[1]))}::bigint[]) AS f(segment_id, snapshot_id)
                 WHERE EXISTS (SELECT 1 FROM segment_snapshot_members m WHERE m.snapshot_id = f.snapshot_id AND m.contact_id = c.id))`
       : 'NULL::int[]';
-    const after = bind('0');
     const sql = `SELECT c.id::text AS id, c.phi, c.attributes,
                         ARRAY(SELECT t.key FROM consent_state s JOIN topics t ON t.id = s.topic_id WHERE s.contact_id = c.id AND s.status = 'confirmed') AS topics,
                         EXISTS (SELECT 1 FROM suppressions x WHERE x.email_token = c.email_token) AS suppressed,
                         ${events} AS events, ${segments} AS segments
-                   FROM contacts c WHERE c.status = 'active' AND ${plan.unsure.sql} AND c.id > ${after}::bigint ORDER BY c.id LIMIT ${BATCH}`;
-    let exactChecks = 0;
-    for (;;) {
-      const rows = await this.dataSource.query<CandidateRow[]>(sql, [...plan.unsure.params, ...extra]);
+                   FROM contacts c WHERE c.id = ANY($1::bigint[]) AND c.status = 'active'`;
+    const kept: string[] = [];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const rows = await this.dataSource.query<CandidateRow[]>(sql, [ids.slice(i, i + BATCH), ...extra]);
       for (const row of rows) {
-        exactChecks++;
         const phi = JSON.parse(await this.crypto.decryptText(row.phi, ContactWriter.aad(row.id))) as ContactPhi;
         const facts = {
           phi,
@@ -249,12 +239,10 @@ export class SegmentsService {
           events: (row.events ?? []).map((e) => ({ ...e, occurredAt: new Date(e.occurredAt).toISOString() })),
           segments: new Set(row.segments ?? []),
         };
-        if (evaluateRule(plan.rule, facts, today)) onMatch(row.id);
+        if (evaluateRule(plan.rule, facts, today)) kept.push(row.id);
       }
-      if (rows.length < BATCH) break;
-      extra[extra.length - 1] = rows[rows.length - 1].id;
     }
-    return exactChecks;
+    return kept;
   }
 }
 
