@@ -35,7 +35,7 @@ export async function startDnsServer(zone: Record<string, ZoneEntry>): Promise<T
     const answers: dnsPacket.Answer[] = [];
     if (entry && question.type === 'MX') for (const mx of entry.MX ?? []) answers.push({ type: 'MX', name, ttl: 60, data: mx });
     if (entry && question.type === 'A') for (const a of entry.A ?? []) answers.push({ type: 'A', name, ttl: 60, data: a });
-    if (entry && question.type === 'TXT') for (const t of entry.TXT ?? []) answers.push({ type: 'TXT', name, ttl: 60, data: t });
+    if (entry && question.type === 'TXT') for (const t of entry.TXT ?? []) answers.push({ type: 'TXT', name, ttl: 60, data: t.match(/.{1,255}/g) ?? [''] }); // character-strings of at most 255 bytes
     const response = dnsPacket.encode({
       type: 'response',
       id: query.id,

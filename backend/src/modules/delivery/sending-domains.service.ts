@@ -27,6 +27,19 @@ interface Row {
   created_at: Date;
 }
 
+const SIGNED_HEADERS = [
+  'From',
+  'To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'MIME-Version',
+  'Content-Type',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'Feedback-ID',
+];
+
 const DOMAIN = /^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /**
@@ -95,7 +108,14 @@ export class SendingDomainsService {
   async sign(domain: string, raw: Buffer): Promise<Buffer> {
     const key = await this.keyFor(domain);
     if (!key) return raw;
-    const result = await dkimSign(raw, { signingDomain: domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' });
+    // mailauth 4 signs with the entries of `signatureData` (top-level key fields alone produce no signature).
+    // List-Unsubscribe and List-Unsubscribe-Post are signed too: mailbox providers honour one-click only then (RFC 8058 §4).
+    const options = {
+      headerList: SIGNED_HEADERS.join(':'),
+      signatureData: [{ signingDomain: domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' }],
+    };
+    const result = await dkimSign(raw, options as unknown as Parameters<typeof dkimSign>[1]);
+    if (result.errors.length || !result.signatures.startsWith('DKIM-Signature:')) throw new Error('DKIM signing failed');
     return Buffer.concat([Buffer.from(result.signatures), raw]);
   }
 
