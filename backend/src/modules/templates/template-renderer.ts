@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { DomainError } from '../../platform/errors/index.js';
@@ -22,6 +21,7 @@ export interface RenderSource {
 }
 
 interface Compiled {
+  source: RenderSource;
   subject: Handlebars.TemplateDelegate;
   preheader: Handlebars.TemplateDelegate;
   html: Handlebars.TemplateDelegate;
@@ -34,23 +34,45 @@ function isBlock(options: unknown): options is Handlebars.HelperOptions {
   return typeof (options as { fn?: unknown } | undefined)?.fn === 'function';
 }
 
+/** Remembers which time zones and locales are valid and keeps one formatter per style: building an Intl.DateTimeFormat costs ~50 µs. */
+const MEMO_LIMIT = 1000;
+const zones = new Map<string, boolean>();
+const locales = new Map<string, boolean>();
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function remember<K, V>(memo: Map<K, V>, key: K, make: () => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = make();
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, value);
+  }
+  return value;
+}
+
 function validTimeZone(tz: unknown): string | undefined {
   if (typeof tz !== 'string' || !tz) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    return undefined;
-  }
+  const ok = remember(zones, tz, () => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return ok ? tz : undefined;
 }
 
 function validLocale(locale: unknown): string | undefined {
   if (typeof locale !== 'string' || !locale) return undefined;
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf([locale]).length ? locale : undefined;
-  } catch {
-    return undefined;
-  }
+  const ok = remember(locales, locale, () => {
+    try {
+      return Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0;
+    } catch {
+      return false;
+    }
+  });
+  return ok ? locale : undefined;
 }
 
 /**
@@ -69,7 +91,12 @@ export function formatDate(value: unknown, options: Handlebars.HelperOptions): s
   const locale = validLocale(hash.locale) ?? validLocale(root?.contact?.locale) ?? 'en-US';
   const dateStyle: DateStyle = DATE_STYLES.includes(hash.style as DateStyle) ? (hash.style as DateStyle) : 'medium';
   const withTime = hash.time !== false && hash.time !== 'false';
-  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle, ...(withTime ? { timeStyle: 'short' } : {}) }).format(date);
+  const formatter = remember(
+    formatters,
+    `${locale}|${timeZone}|${dateStyle}|${withTime}`,
+    () => new Intl.DateTimeFormat(locale, { timeZone, dateStyle, ...(withTime ? { timeStyle: 'short' } : {}) }),
+  );
+  return formatter.format(date);
 }
 
 function createEnvironment(): typeof Handlebars {
@@ -86,7 +113,7 @@ function createEnvironment(): typeof Handlebars {
 
 const CACHE_LIMIT = 500;
 
-/** Handlebars per recipient, on templates compiled once per version and kept in memory (~40 µs a render). */
+/** Handlebars per recipient, on templates compiled once per version and kept in memory (~90 µs for an 11 KB starter with its plain-text part; bench:render). */
 @Injectable()
 export class TemplateRenderer {
   private readonly hbs = createEnvironment();
@@ -114,15 +141,16 @@ export class TemplateRenderer {
     return { subject, preheader, html: preheader ? withPreheader(body, preheader) : body, text };
   }
 
-  /** Published versions are frozen, so their id is the key; drafts add a hash of their content. */
+  /**
+   * One compiled template per key (a published version's id, or a draft's), recompiled when the source under
+   * the key changes (a draft edited). Comparing the strings costs less than hashing them on every render.
+   */
   private compiled(key: string, source: RenderSource): Compiled {
-    const cacheKey = `${key}:${createHash('sha256').update(source.subject).update('\0').update(source.preheader).update('\0').update(source.html).digest('base64url')}`;
-    let compiled = this.cache.get(cacheKey);
-    if (!compiled) {
-      compiled = this.compile(source);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(cacheKey, compiled);
-    }
+    const hit = this.cache.get(key);
+    if (hit && hit.source.html === source.html && hit.source.subject === source.subject && hit.source.preheader === source.preheader) return hit;
+    const compiled = this.compile(source);
+    if (!hit && this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, compiled);
     return compiled;
   }
 
@@ -140,6 +168,7 @@ export class TemplateRenderer {
     parse(source.preheader, 'preheader');
     parse(source.html, 'mjml');
     return {
+      source: { subject: source.subject, preheader: source.preheader, html: source.html },
       // Subject and preheader are plain text: no HTML escaping.
       subject: this.textHbs.compile(source.subject, { noEscape: true, strict: false }),
       preheader: this.textHbs.compile(source.preheader, { noEscape: true, strict: false }),
