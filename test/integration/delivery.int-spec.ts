@@ -293,6 +293,24 @@ describe('delivery tier: TLS-exclusive sends end to end', () => {
     expect(server.connections).toBe(connections);
   });
 
+  it('reports the share of an audience reachable over TLS, by domain', async () => {
+    await until('noTls', ['dropped_no_tls']);
+    await until('ok1', ['sent']);
+    const res = await admin.post<{
+      contacts: number;
+      tlsShare: number;
+      byStatus: Record<string, number>;
+      domains: { domain: string; contacts: number; status: string }[];
+    }>('/api/v1/delivery/reachability', {});
+    expect(res.status).toBe(200);
+    expect(res.body.contacts).toBe(Object.keys(PATIENTS).length);
+    expect(res.body.domains).toContainEqual({ domain: 'tls.test', contacts: 3, status: 'tls_ok' });
+    expect(res.body.domains).toContainEqual({ domain: 'notls.test', contacts: 1, status: 'no_tls' });
+    expect(res.body.byStatus.no_tls).toBeGreaterThanOrEqual(1);
+    expect(res.body.tlsShare).toBeCloseTo(res.body.byStatus.tls_ok / res.body.contacts);
+    expect((await admin.post('/api/v1/delivery/reachability', { segmentId: 0 })).status).toBe(400);
+  });
+
   it('keeps PHI out of the database and the logs', async () => {
     await until('grey', ['sent']);
     const values = Object.values(PATIENTS).flatMap((p) => [p.email, p.firstName, p.lastName]);

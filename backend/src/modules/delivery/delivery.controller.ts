@@ -4,7 +4,8 @@ import { Auth, type AuthContext, ListQueryDto, parseFilter, Permission, RequireP
 import { actorOf } from '../audit/index.js';
 import { DeliveryService } from './delivery.service.js';
 import { DomainTlsService } from './domain-tls.service.js';
-import { DeliveryFilterDto, DomainFilterDto, ProbeDomainDto, SendingDomainDto, TlsReportQueryDto } from './dto/delivery.dto.js';
+import { DeliveryFilterDto, DomainFilterDto, ProbeDomainDto, ReachabilityDto, SendingDomainDto, TlsReportQueryDto } from './dto/delivery.dto.js';
+import { ReachabilityService } from './reachability.service.js';
 import { SendingDomainsService } from './sending-domains.service.js';
 
 const DAY_MS = 86_400_000;
@@ -16,6 +17,7 @@ export class DeliveryController {
     private readonly deliveries: DeliveryService,
     private readonly domains: DomainTlsService,
     private readonly sendingDomains: SendingDomainsService,
+    private readonly reachability: ReachabilityService,
   ) {}
 
   /** The delivery log: TLS evidence per message; filter `{status, domain, campaignId, journeyId, contactId, tlsVersion, since}`. */
@@ -73,6 +75,14 @@ export class DeliveryController {
   @HttpCode(200)
   probe(@Body() body: ProbeDomainDto) {
     return this.domains.probe(body.domain.toLowerCase());
+  }
+
+  /** Share of an audience (a saved segment, or all active contacts) reachable over TLS, by recipient domain; unknown domains get probed. */
+  @RequirePermission(Permission.DeliveryRead)
+  @Post('reachability')
+  @HttpCode(200)
+  reach(@Body() body: ReachabilityDto) {
+    return this.reachability.forAudience({ segmentId: body.segmentId });
   }
 
   /** TLS failures in the RFC 8460 (TLSRPT) JSON shape, for a period (default: the last 24 hours). */

@@ -5,6 +5,7 @@ import { DeliveryPipeline } from './delivery-pipeline.js';
 import { DeliverySweeperService } from './delivery-sweeper.service.js';
 import { DeliveryService } from './delivery.service.js';
 import { DomainTlsService } from './domain-tls.service.js';
+import { ReachabilityService } from './reachability.service.js';
 import { DeliverySendProcessor } from './processors/delivery-send.processor.js';
 import { DnsLookup } from './routing/dns-lookup.js';
 import { MtaStsService } from './routing/mta-sts.service.js';
@@ -33,6 +34,7 @@ export class DeliveryModule {
       SendThrottle,
       DomainSender,
       DeliveryPipeline,
+      ReachabilityService,
     ];
     if (roles.includes('worker')) providers.push(DeliverySendProcessor);
     if (roles.includes('scheduler')) providers.push(DeliverySweeperService);

@@ -154,6 +154,14 @@ export class DomainTlsService {
     };
   }
 
+  /** Known status of each domain (absent: never seen). */
+  async statuses(domains: readonly string[]): Promise<Map<string, DomainTlsStatus>> {
+    const rows = await this.db.query<{ domain: string; status: DomainTlsStatus }[]>(`SELECT domain, status FROM domain_tls WHERE domain = ANY($1::text[])`, [
+      domains,
+    ]);
+    return new Map(rows.map((r) => [r.domain, r.status]));
+  }
+
   async recordTlsFailures(policyDomain: string, policyType: 'sts' | 'no-policy-found', failures: readonly TlsFailure[]): Promise<void> {
     if (failures.length === 0) return;
     await this.db.query(

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDateString, IsIn, IsNumberString, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsDateString, IsIn, IsInt, IsNumberString, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { DELIVERY_STATUSES } from '../delivery.types.js';
 
 export class DeliveryFilterDto {
@@ -27,6 +27,10 @@ export class SendingDomainDto {
   @IsString() @MaxLength(253) domain!: string;
   @IsOptional() @IsString() @MaxLength(63) selector?: string;
   @IsOptional() @Type(() => Boolean) @IsBoolean() isDefault?: boolean;
+}
+
+export class ReachabilityDto {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) segmentId?: number;
 }
 
 export class TlsReportQueryDto {
