@@ -127,6 +127,7 @@ describe('delivery tier: TLS-exclusive sends end to end', () => {
         DELIVERY_RETRY_BASE_SECONDS: '1',
         MAIL_FROM: 'Example Health <news@health.example>',
         BOUNCE_DOMAIN: 'bounces.health.example',
+        FREQUENCY_CAP_PER_WEEK: '1',
       },
     });
     db = await superuser(t.databaseUrl);
@@ -311,6 +312,20 @@ describe('delivery tier: TLS-exclusive sends end to end', () => {
     expect((await admin.post('/api/v1/delivery/reachability', { segmentId: 0 })).status).toBe(400);
   });
 
+  it('holds the weekly frequency cap at send time', async () => {
+    const first = await until('ok1', ['sent']);
+    const [id] = (
+      await t.app
+        .get(DeliveryService)
+        .enqueue([{ idempotencyKey: 'test:4:ok1', templateVersionId: versionId, contactId: first.contactId as string, topicId, purpose: 'campaign' }])
+    ).created;
+    const capped = await waitFor(async () => {
+      const d = await t.app.get(DeliveryService).get(id);
+      return d.status === 'dropped_frequency' ? d : undefined;
+    });
+    expect(capped.reason).toBe('frequency_cap');
+  });
+
   it('keeps PHI out of the database and the logs', async () => {
     await until('grey', ['sent']);
     const values = Object.values(PATIENTS).flatMap((p) => [p.email, p.firstName, p.lastName]);
@@ -330,9 +345,11 @@ describe('delivery tier: TLS-exclusive sends end to end', () => {
     expect(bad.status).toBe(400);
     dns.zone.set('hm1._domainkey.health.example', { TXT: [record?.value as string] });
 
-    const contactId = (await delivery('ok2')).contactId as string;
+    // A test send to a seed address (not a contact): the address is kept encrypted on the delivery row.
     const [id] = (
-      await t.app.get(DeliveryService).enqueue([{ idempotencyKey: 'test:3:dkim', templateVersionId: versionId, contactId, topicId, purpose: 'campaign' }])
+      await t.app
+        .get(DeliveryService)
+        .enqueue([{ idempotencyKey: 'test:3:dkim', templateVersionId: versionId, seedAddress: 'qa-seed@tls.test', purpose: 'test' }])
     ).created;
     await waitFor(async () => ((await t.app.get(DeliveryService).get(id)).status === 'sent' ? true : undefined));
     const server = servers.get('tls') as TestSmtpServer;
