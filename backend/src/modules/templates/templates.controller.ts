@@ -48,11 +48,12 @@ export class TemplatesController {
     return this.templates.getVersion(id, version);
   }
 
-  /** Sample data only; previewing with a real contact needs phi:reveal and an audit event (not built yet). */
+  /** With the built-in sample patient; with `contactId`, that contact's real data (needs phi:reveal, audited as a PHI reveal). */
   @RequirePermission(Permission.TemplatesRead)
   @Post(':id/versions/:version/preview')
   @HttpCode(200)
-  preview(@Param('id', ParseIntPipe) id: number, @Param('version', ParseIntPipe) version: number, @Body() dto: PreviewDto) {
-    return this.templates.preview(id, version, dto.data);
+  preview(@Param('id', ParseIntPipe) id: number, @Param('version', ParseIntPipe) version: number, @Body() dto: PreviewDto, @Auth() auth: AuthContext) {
+    if (dto.contactId === undefined) return this.templates.preview(id, version, dto.data);
+    return this.templates.previewForContact(id, version, dto.contactId, actorOf(auth), auth.permissions.includes(Permission.PhiReveal));
   }
 }

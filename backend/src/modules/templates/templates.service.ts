@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/index.js';
 import { DomainError } from '../../platform/errors/index.js';
 import { type AuditActor, AuditService } from '../audit/index.js';
+import { ContactsService } from '../contacts/index.js';
 import { TemplateVersionEntity } from './entities/template-version.entity.js';
 import { TemplateEntity } from './entities/template.entity.js';
 import { MjmlCompiler } from './mjml-compiler.js';
@@ -99,6 +101,8 @@ export class TemplatesService {
     private readonly audit: AuditService,
     private readonly compiler: MjmlCompiler,
     private readonly renderer: TemplateRenderer,
+    private readonly contacts: ContactsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(): Promise<TemplateView[]> {
@@ -258,6 +262,45 @@ export class TemplatesService {
     const version = await this.version(id, versionNumber);
     const rendered = await this.renderVersion(version, { ...SAMPLE_CONTEXT, ...overrides });
     return { ...rendered, warnings: lintTemplate(version) };
+  }
+
+  /**
+   * Renders a version with one real contact's data, as a send would (their fields, time zone and
+   * language; the sample appointment and preview links, since no message exists). Reveals PHI to
+   * the caller: refused without phi:reveal (the refusal is audited too), audited as a reveal.
+   */
+  async previewForContact(
+    id: number,
+    versionNumber: number,
+    contactId: string,
+    actor: AuditActor,
+    mayReveal: boolean,
+  ): Promise<RenderedEmail & { warnings: TemplateWarning[]; contactId: string }> {
+    const subject = { type: 'contact', id: contactId };
+    const details = { purpose: 'template_preview', templateId: id, version: versionNumber };
+    if (!mayReveal) {
+      await this.audit.record({ actor, action: 'phi.revealed', subject, outcome: 'denied', details });
+      throw new DomainError('forbidden', 'Previewing with a real contact needs the phi:reveal permission', 403);
+    }
+    await this.template(id);
+    const version = await this.version(id, versionNumber);
+    const record = (await this.contacts.phiForProcessingMany([contactId])).get(contactId);
+    if (!record) throw new DomainError('contact_not_found', 'Contact not found (or erased)', 404);
+    const contact = {
+      ...record.phi,
+      ...record.attributes,
+      ...(record.phi.attributes ?? {}),
+      timeZone: record.timeZone ?? undefined,
+      locale: record.language ?? undefined,
+    };
+    const rendered = await this.renderVersion(version, {
+      ...SAMPLE_CONTEXT,
+      organization_name: this.config.ORGANIZATION_NAME,
+      organization_address: this.config.ORGANIZATION_ADDRESS,
+      contact,
+    });
+    await this.audit.record({ actor, action: 'phi.revealed', subject, details });
+    return { ...rendered, warnings: lintTemplate(version), contactId };
   }
 
   private async renderVersion(version: TemplateVersionEntity, context: RenderContext): Promise<RenderedEmail> {

@@ -1,4 +1,4 @@
-import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { TEMPLATE_CATEGORIES, type TemplateCategory } from '../templates.types.js';
 
 const CATEGORY = { message: 'category must be marketing or transactional' };
@@ -22,6 +22,8 @@ export class UpdateDraftDto {
 }
 
 export class PreviewDto {
-  /** Overrides merged over the built-in sample patient (top-level keys). Never a real contact's data. */
+  /** Overrides merged over the built-in sample patient (top-level keys). */
   @IsOptional() @IsObject() data?: Record<string, unknown>;
+  /** Render with this contact's real data instead of the sample patient: needs phi:reveal, and is audited. */
+  @IsOptional() @Matches(/^\d{1,18}$/, { message: 'contactId must be a contact id' }) contactId?: string;
 }
