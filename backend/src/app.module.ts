@@ -20,6 +20,7 @@ import { HealthModule } from './platform/health/health.module.js';
 import { rolesOf, type Entrypoint } from './platform/process/process-role.js';
 import { HttpPlatformModule } from './platform/http/http-platform.module.js';
 import { MailModule } from './platform/mail/mail.module.js';
+import { MetricsModule } from './platform/metrics/metrics.module.js';
 import { QueueModule } from './platform/queue/index.js';
 import { RedisModule } from './platform/redis/redis.module.js';
 
@@ -49,7 +50,7 @@ export class AppModule {
         TemplatesModule.forRoles(roles),
         TrackingModule.forRoles(roles),
         DeliveryModule.forRoles(roles),
-        ...(roles.includes('api') ? [HealthModule] : []),
+        ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],
     };
   }

@@ -21,6 +21,8 @@ const PUBLIC_ALLOWLIST = [
   'GET /t/c/:token',
   'GET /u/:token',
   'POST /u/:token',
+  // Prometheus scrapes with a bearer token (METRICS_TOKEN); without it the route answers 404.
+  'GET /metrics',
 ];
 const PASSWORD = 'granite-otter-lantern-42';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Variables whose values are never printed, in errors or in the masked config dump. */
-export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_RELAY_URL']);
+export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_RELAY_URL', 'METRICS_TOKEN']);
 
 const port = z.coerce
   .number({ error: 'expected an integer from 1 to 65535' })
@@ -123,10 +123,18 @@ export const configSchema = z
     DELIVERY_RETRY_HOURS: positiveInt(48),
     FREQUENCY_CAP_PER_WEEK: z.coerce.number({ error: 'expected a number' }).int().min(0).default(0),
     DOMAIN_PROBE_HOURS: positiveInt(24),
+    // Campaigns: four-eyes approval by default; fan-out batch size; how often the scheduler starts due campaigns and heals
+    // lost work, and after how long a claimed delivery counts as lost with its worker, or a queued one as lost with its job.
+    CAMPAIGN_FOUR_EYES: bool(true),
+    CAMPAIGN_FANOUT_BATCH: positiveInt(1000),
+    CAMPAIGN_SWEEP_SECONDS: positiveInt(15),
+    CAMPAIGN_STUCK_SENDING_SECONDS: positiveInt(600),
+    CAMPAIGN_REQUEUE_AFTER_SECONDS: positiveInt(120),
     ORGANIZATION_NAME: z.string().min(1).default('Example Health'),
     ORGANIZATION_ADDRESS: z.string().min(1).default('Example Health, 100 Main Street, Springfield, ST 00000'),
     IMPORT_MAX_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
     MAIL_FROM: z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
+    METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     HEARTBEAT_SECONDS: positiveInt(30),
     RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(20),
     RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(300),
