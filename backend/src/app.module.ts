@@ -4,6 +4,7 @@ import { ConfigModule } from './config/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
 import { BouncesModule } from './modules/bounces/index.js';
+import { ComplianceModule } from './modules/compliance/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { DeliveryModule } from './modules/delivery/index.js';
 import { EngagementModule } from './modules/engagement/index.js';
@@ -50,6 +51,7 @@ export class AppModule {
         TemplatesModule.forRoles(roles),
         TrackingModule.forRoles(roles),
         DeliveryModule.forRoles(roles),
+        ComplianceModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],
     };

@@ -28,6 +28,15 @@ export enum Permission {
   ReportsRead = 'reports:read',
   DeliveryRead = 'delivery:read',
   DeliveryManage = 'delivery:manage',
+  ComplianceRead = 'compliance:read',
+  /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
+  EventsWrite = 'events:write',
+  IntegrationsRead = 'integrations:read',
+  IntegrationsManage = 'integrations:manage',
+  CampaignsRead = 'campaigns:read',
+  CampaignsManage = 'campaigns:manage',
+  /** Approve or reject a submitted campaign (with four-eyes, never one's own). */
+  CampaignsApprove = 'campaigns:approve',
 }
 
 export enum Role {
@@ -59,6 +68,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.TemplatesManage,
     P.ReportsRead,
     P.DeliveryRead,
+    P.CampaignsRead,
+    P.CampaignsManage,
   ],
   [Role.ComplianceOfficer]: [
     P.DashboardRead,
@@ -78,6 +89,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.TemplatesRead,
     P.ReportsRead,
     P.DeliveryRead,
+    P.IntegrationsRead,
+    P.CampaignsRead,
+    P.CampaignsApprove,
+    P.ComplianceRead,
   ],
   [Role.Analyst]: [P.DashboardRead, P.ReportsRead],
 };
@@ -96,4 +111,5 @@ export const API_KEY_SCOPES: readonly Permission[] = [
   P.ImportsWrite,
   P.TopicsRead,
   P.AttributesRead,
+  P.EventsWrite,
 ];

@@ -1,0 +1,3 @@
+export { ComplianceModule } from './compliance.module.js';
+export { TransmissionReportService } from './transmission-report.service.js';
+export type { TransmissionReport } from './transmission-report.service.js';
