@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AuditService } from '../modules/audit/index.js';
 import { UsersService } from '../modules/auth/index.js';
 import { Role } from '../platform/http/index.js';
 import { TopicsService } from '../modules/consent/index.js';
 import { AttributesService, ContactsService } from '../modules/contacts/index.js';
+import { DeliveryService } from '../modules/delivery/index.js';
+import { TemplatesService } from '../modules/templates/index.js';
+import { repoRoot } from '../platform/process/repo-root.js';
 import { demoContacts } from './demo-data.js';
 
 export const DEMO_ADMIN_EMAIL = 'admin@hipaa-mail.local';
@@ -56,4 +61,27 @@ async function seedAudience(app: INestApplicationContext) {
   await app
     .get(ContactsService)
     .bulkUpsert(demoContacts(200), 'update', actor, { topic: 'newsletter', status: 'confirmed', method: 'admin', source: 'demo data' });
+  await seedDemoSend(app, actor);
+}
+
+/** The newsletter starter, published, sent to 20 demo patients through the real delivery tier (into the local mail sink). */
+async function seedDemoSend(app: INestApplicationContext, actor: { type: 'system'; id: string }) {
+  const dir = join(repoRoot(), 'templates', 'health-newsletter');
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { name: string; category: 'marketing'; subject: string; preheader: string };
+  const templates = app.get(TemplatesService);
+  const created = await templates.create({ ...meta, mjml: await readFile(join(dir, 'index.mjml'), 'utf8') }, actor);
+  const version = (await templates.publish(created.template.id, actor)).version;
+  const topic = await app.get(TopicsService).byKey('newsletter');
+  const { data } = await app.get(ContactsService).list({ status: 'active' }, { offset: 0, limit: 20, order: 'ASC' });
+  await app
+    .get(DeliveryService)
+    .enqueue(
+      data.map((c) => ({
+        idempotencyKey: `demo:newsletter:${c.id}`,
+        templateVersionId: version.id,
+        contactId: c.id,
+        topicId: topic.id,
+        purpose: 'campaign' as const,
+      })),
+    );
 }
