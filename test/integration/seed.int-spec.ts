@@ -31,7 +31,7 @@ describe('demo data', () => {
     const first = await seedDemoData(t.app);
     expect(first.adminCreated).toBe(true);
     expect(first.adminPassword).toBeTruthy();
-    await waitFor(async () => (sink.received.length >= 20 ? true : undefined), 60_000, '20 demo messages');
+    await waitFor(() => Promise.resolve(sink.received.length >= 20 ? true : undefined), 60_000, '20 demo messages');
     expect(sink.received.every((m) => m.secure)).toBe(true);
     const { rows } = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`);
     expect(rows).toEqual([{ status: 'sent', n: 20 }]);
