@@ -165,4 +165,30 @@ describe('TLS-exclusive SMTP sessions', () => {
     // Five messages at two per second span at least three one-second windows.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
+
+  it('relays through a smart host with AUTH over STARTTLS (587) and over implicit TLS (465), certificate verified', async () => {
+    const tls = await issueCert(ca, ['relay.example.test']);
+    const auth = { user: 'relay-user', pass: 'relay-secret-1' };
+    const submission = await startSmtpServer('accept', { tls, auth });
+    const smtps = await startSmtpServer('accept', { tls, auth, implicitTls: true });
+    try {
+      const target = (server: TestSmtpServer, implicitTls: boolean, pass = auth.pass): Route => ({
+        domain: 'example.test',
+        kind: 'relay',
+        mtaStsMode: 'none',
+        targets: [{ host: 'relay.example.test', address: server.host, port: server.port, implicitTls, verifyCert: true, auth: { user: auth.user, pass } }],
+      });
+      const viaStartTls = await sender.send(target(submission, false), [message('s1')]);
+      expect(viaStartTls.outcomes[0]).toMatchObject({ status: 'sent', evidence: { route: 'relay', certVerified: true, mxHost: 'relay.example.test' } });
+      expect(submission.received[0].secure).toBe(true);
+      const viaImplicit = await sender.send(target(smtps, true), [message('s2')]);
+      expect(viaImplicit.outcomes[0]).toMatchObject({ status: 'sent', evidence: { route: 'relay', certVerified: true } });
+      const badPassword = await sender.send(target(submission, false, 'wrong'), [message('s3')]);
+      expect(badPassword.outcomes[0]).toMatchObject({ status: 'deferred', reason: 'relay_auth_failed' });
+      expect(submission.received).toHaveLength(1);
+    } finally {
+      await submission.close();
+      await smtps.close();
+    }
+  });
 });

@@ -30,7 +30,17 @@ export interface TestSmtpServer {
  * SMTP servers that behave the ways the delivery tier must cope with, on loopback. smtp-server runs the
  * protocol; `broken-handshake` and `stall` are raw sockets because no real server library misbehaves on purpose.
  */
-export async function startSmtpServer(behaviour: Behaviour, options: { host?: string; port?: number; tls?: Pem } = {}): Promise<TestSmtpServer> {
+export interface SmtpServerOptions {
+  host?: string;
+  port?: number;
+  tls?: Pem;
+  /** Require AUTH (PLAIN/LOGIN) with these credentials, as a relay (smart host) does. */
+  auth?: { user: string; pass: string };
+  /** TLS from the first byte (port 465 style) instead of STARTTLS. */
+  implicitTls?: boolean;
+}
+
+export async function startSmtpServer(behaviour: Behaviour, options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const host = options.host ?? '127.0.0.1';
   if (behaviour === 'broken-handshake' || behaviour === 'stall') return startRawServer(behaviour, host, options.port ?? 0);
   const state: TestSmtpServer = {
@@ -45,9 +55,15 @@ export async function startSmtpServer(behaviour: Behaviour, options: { host?: st
   };
   const deferred = new Set<string>();
   const serverOptions: SMTPServerOptions = {
-    authOptional: true,
+    authOptional: !options.auth,
     logger: false,
-    disabledCommands: behaviour === 'no-starttls' ? ['STARTTLS', 'AUTH'] : ['AUTH'],
+    secure: options.implicitTls ?? false,
+    disabledCommands: behaviour === 'no-starttls' ? ['STARTTLS', 'AUTH'] : options.auth ? [] : ['AUTH'],
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(auth, _session, callback) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+    },
     hideSTARTTLS: behaviour === 'no-starttls',
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     ...(behaviour === 'old-tls' ? { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } : { minVersion: 'TLSv1.2' }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../config/index.js';
 import { TrustStore } from '../routing/trust-store.js';
@@ -69,5 +70,7 @@ export class SessionPool implements OnModuleDestroy {
 }
 
 function keyOf(t: SmtpTarget): string {
-  return `${t.address ?? t.host}|${String(t.port)}|${t.host}|${t.verifyCert ? 'v' : '-'}|${t.auth?.user ?? ''}`;
+  // Credentials are part of the key (hashed): a session authenticated as one user never serves another.
+  const auth = t.auth ? createHash('sha256').update(`${t.auth.user}\0${t.auth.pass}`).digest('base64url') : '';
+  return `${t.address ?? t.host}|${String(t.port)}|${t.host}|${t.verifyCert ? 'v' : '-'}|${t.implicitTls ? 's' : ''}|${auth}`;
 }
