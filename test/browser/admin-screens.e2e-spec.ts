@@ -134,6 +134,9 @@ describe('admin screens', () => {
           'Attributes',
           'Suppressions',
           'Templates',
+          'Delivery log',
+          'Domain TLS',
+          'Sending domains',
           'Users',
           'API keys',
           'Audit log',
@@ -377,7 +380,19 @@ describe('admin screens', () => {
 
         // A marketer's menu shows only what a marketer may open.
         const menu = await page.getByRole('menuitem').allInnerTexts();
-        expect(menu.map((item) => item.trim())).toEqual(['Dashboard', 'Contacts', 'Imports', 'Segments', 'Topics', 'Attributes', 'Suppressions', 'Templates']);
+        expect(menu.map((item) => item.trim())).toEqual([
+          'Dashboard',
+          'Contacts',
+          'Imports',
+          'Segments',
+          'Topics',
+          'Attributes',
+          'Suppressions',
+          'Templates',
+          'Delivery log',
+          'Domain TLS',
+          'Sending domains',
+        ]);
 
         // "Sign out everywhere" from the account page ends the session and says so.
         await page.getByRole('button', { name: 'Profile' }).click();

@@ -116,9 +116,21 @@ describe('import wizard', () => {
 
         await signIn(page);
 
-        // A marketer's menu: the dashboard and the audience screens, nothing of the administration.
+        // A marketer's menu: the dashboard, the audience, content and delivery screens, nothing of the administration.
         const menu = (await page.getByRole('menuitem').allInnerTexts()).map((item) => item.trim());
-        expect(menu).toEqual(['Dashboard', 'Contacts', 'Imports', 'Segments', 'Topics', 'Attributes', 'Suppressions', 'Templates']);
+        expect(menu).toEqual([
+          'Dashboard',
+          'Contacts',
+          'Imports',
+          'Segments',
+          'Topics',
+          'Attributes',
+          'Suppressions',
+          'Templates',
+          'Delivery log',
+          'Domain TLS',
+          'Sending domains',
+        ]);
         expect(await page.getByTestId('menu-section-Audience').innerText()).toBe('Audience');
         expect(await page.getByTestId('menu-section-Administration').count()).toBe(0);
 

@@ -15,7 +15,7 @@ import {
   TableRow,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { Title, useCanAccess, useCreatePath, useDataProvider } from 'react-admin';
 import { Link } from 'react-router-dom';
 
@@ -90,8 +90,6 @@ function useDashboard() {
 
 /** A count; it opens its list for those who may see it. */
 function CountCard({ label, value, name, resource }: { label: string; value: number; name: string; resource?: string }) {
-  const { canAccess } = useCanAccess({ resource: resource ?? '', action: 'list', enabled: resource !== undefined });
-  const createPath = useCreatePath();
   const content = (
     <CardContent>
       <Typography variant="body2" color="text.secondary">
@@ -104,14 +102,20 @@ function CountCard({ label, value, name, resource }: { label: string; value: num
   );
   return (
     <Card sx={{ flex: '1 1 160px' }} data-testid={`count-${name}`}>
-      {resource && canAccess ? (
-        <CardActionArea component={Link} to={createPath({ resource, type: 'list' })}>
-          {content}
-        </CardActionArea>
-      ) : (
-        content
-      )}
+      {/* useCanAccess throws without a resource, so a count without a list never asks. */}
+      {resource ? <ListLink resource={resource}>{content}</ListLink> : content}
     </Card>
+  );
+}
+
+function ListLink({ resource, children }: { resource: string; children: ReactNode }) {
+  const { canAccess } = useCanAccess({ resource, action: 'list' });
+  const createPath = useCreatePath();
+  if (!canAccess) return <>{children}</>;
+  return (
+    <CardActionArea component={Link} to={createPath({ resource, type: 'list' })}>
+      {children}
+    </CardActionArea>
   );
 }
 

@@ -99,6 +99,25 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     create: 'templates:manage',
     edit: 'templates:manage',
     publish: 'templates:manage',
+    'test-send': 'templates:manage',
+  },
+  // The delivery log is read-only; a message's timeline is part of its page.
+  deliveries: {
+    list: 'delivery:read',
+    show: 'delivery:read',
+  },
+  // Probing only connects (EHLO + STARTTLS, no message) and records what it found: a read.
+  'domain-tls': {
+    list: 'delivery:read',
+    probe: 'delivery:read',
+    report: 'delivery:read',
+  },
+  // A DKIM key is generated with the domain and never changes: no edit (delete and add again).
+  'sending-domains': {
+    list: 'delivery:read',
+    show: 'delivery:read',
+    create: 'delivery:manage',
+    delete: 'delivery:manage',
   },
   // `edit` is the wizard resumed on an uploaded import (mapping, consent, start).
   imports: {

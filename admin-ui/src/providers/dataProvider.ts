@@ -479,6 +479,107 @@ export interface RenderedTemplate {
   warnings: TemplateWarning[];
 }
 
+export type DeliveryStatus =
+  'queued' | 'sending' | 'deferred' | 'sent' | 'bounced' | 'failed' | 'dropped_no_tls' | 'dropped_consent' | 'dropped_suppressed' | 'dropped_frequency';
+
+/** How one attempt left (or why it did not): the proof of TLS kept per message. Never PHI. */
+export interface DeliveryEvidence {
+  route: 'mx' | 'relay' | 'transport_map';
+  mxHost?: string;
+  mxIp?: string;
+  port?: number;
+  tlsVersion?: string;
+  cipher?: string;
+  cipherBits?: number;
+  certVerified?: boolean;
+  certError?: string;
+  mtaStsMode?: 'enforce' | 'testing' | 'none';
+  smtpCode?: number;
+  smtpResponse?: string;
+  connectMs?: number;
+  sendMs?: number;
+  reusedConnection?: boolean;
+  attemptedAt: string;
+}
+
+/** `GET /api/v1/delivery/messages/:id`: one message, by recipient domain only (the address is PHI). */
+export interface DeliveryRecord {
+  id: string;
+  status: DeliveryStatus;
+  reason: string | null;
+  detail: string | null;
+  contactId: string | null;
+  recipientDomain: string;
+  templateVersionId: number;
+  topicId: number | null;
+  category: string;
+  purpose: 'campaign' | 'journey' | 'test' | 'transactional';
+  campaignId: string | null;
+  journeyId: string | null;
+  attempts: number;
+  evidence: DeliveryEvidence | null;
+  createdAt: string;
+  sentAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+/** `GET /api/v1/delivery/messages/:id/timeline`, read as the `delivery-events` list filtered by `deliveryId`. */
+export interface DeliveryEventRecord {
+  id: string;
+  occurredAt: string;
+  type: 'queued' | 'delivered' | 'dropped' | 'deferred' | 'bounced' | 'opened' | 'clicked' | 'unsubscribed' | 'complained';
+  /** Machine opens (privacy proxies) and link scanners. */
+  machine: boolean;
+  detail: Record<string, string | number | boolean | null>;
+}
+
+export type DomainTlsStatus = 'tls_ok' | 'no_tls' | 'tls_failed' | 'unreachable' | 'unknown';
+
+/** `GET /api/v1/delivery/domains`: a recipient domain's last known TLS capability; `id` is the domain. */
+export interface DomainTlsRecord {
+  id: string;
+  domain: string;
+  status: DomainTlsStatus;
+  reason: string | null;
+  mxHost: string | null;
+  mxIp: string | null;
+  tlsVersion: string | null;
+  cipher: string | null;
+  certVerified: boolean | null;
+  mtaStsMode: string | null;
+  probedAt: string;
+  nextProbeAt: string;
+}
+
+/** `GET /api/v1/delivery/sending-domains`: a domain mail is sent from, with the DNS records to publish. */
+export interface SendingDomainRecord {
+  id: number;
+  domain: string;
+  selector: string;
+  isDefault: boolean;
+  createdAt: string;
+  dns: { type: 'TXT'; name: string; value: string; purpose: string }[];
+}
+
+/** `GET /api/v1/delivery/tls-report`: failures and successes per recipient domain, shaped as an RFC 8460 report. */
+export interface TlsReport {
+  'organization-name': string;
+  'date-range': { 'start-datetime': string; 'end-datetime': string };
+  'contact-info': string;
+  'report-id': string;
+  policies: {
+    policy: { 'policy-type': string; 'policy-domain': string };
+    summary: { 'total-successful-session-count': number; 'total-failure-session-count': number };
+    'failure-details': {
+      'result-type': string;
+      'receiving-mx-hostname': string | null;
+      'receiving-ip': string | null;
+      'failed-session-count': number;
+      'failure-reason-code': string | null;
+    }[];
+  }[];
+}
+
 /**
  * Calls outside react-admin's CRUD vocabulary. Through `useDataProvider`, a 401/403 resolves
  * with `{ data: {} }` once the auth provider has handled it, so callers check the shape.
@@ -514,6 +615,11 @@ export interface HipaaDataProvider extends DataProvider {
   saveTemplateDraft(id: Identifier, content: TemplateContent): Promise<{ data: Partial<TemplateSaveResult> }>;
   publishTemplate(id: Identifier): Promise<{ data: Partial<TemplateSaveResult> }>;
   previewTemplate(id: Identifier, version: number, params?: { signal?: AbortSignal }): Promise<{ data: Partial<RenderedTemplate> }>;
+  /** `POST /templates/:id/versions/:version/test-send`: one delivery per seed address. */
+  sendTemplateTest(id: Identifier, version: number, addresses: string[]): Promise<{ data: Partial<{ deliveryIds: string[] }> }>;
+  /** `POST /delivery/domains/probe`: EHLO + STARTTLS to the domain's MX, no message; the answer is kept. */
+  probeDomain(domain: string): Promise<{ data: Partial<DomainTlsRecord> }>;
+  getTlsReport(params?: { from?: string; to?: string; signal?: AbortSignal }): Promise<{ data: Partial<TlsReport> }>;
 }
 
 interface ListBody<T> {
@@ -534,7 +640,7 @@ const FETCHED_ONE_BY_ONE = new Set(['users']);
  * Short, unpaginated collections the backend answers whole, with no `GET /:id` for some of them:
  * getOne and getMany pick from the list.
  */
-const FETCHED_WHOLE = new Set(['attributes', 'topics', 'authorization-texts']);
+const FETCHED_WHOLE = new Set(['attributes', 'topics', 'authorization-texts', 'sending-domains']);
 
 /**
  * Nested collections read as resources of their own, so that pages use react-admin's hooks
@@ -542,6 +648,21 @@ const FETCHED_WHOLE = new Set(['attributes', 'topics', 'authorization-texts']);
  */
 const CONTACT_CONSENTS = 'contact-consents';
 const IMPORT_ERRORS = 'import-errors';
+const DELIVERY_EVENTS = 'delivery-events';
+
+/** Resources whose API lives under another path. */
+const API_PATHS: Readonly<Partial<Record<string, string>>> = {
+  deliveries: '/delivery/messages',
+  'domain-tls': '/delivery/domains',
+  'sending-domains': '/delivery/sending-domains',
+};
+
+/** A list answer as `{ data, total }`, whether the endpoint answers that, a bare array, or `{ items, total }`. */
+function listBody<T>(body: ListBody<T> | T[] | { items: T[]; total: number }): ListBody<T> {
+  if (Array.isArray(body)) return { data: body, total: body.length };
+  if ('items' in body) return { data: body.items, total: body.total };
+  return body;
+}
 
 /** What the API answers, as the UI reads it: a topic's `archived` flag is what its PATCH takes. */
 function fromApi<R>(resource: string, record: R): R {
@@ -549,6 +670,8 @@ function fromApi<R>(resource: string, record: R): R {
     const topic = record as unknown as TopicRecord;
     return { ...topic, archived: topic.archivedAt !== null } as R;
   }
+  // A domain's TLS record is identified by the domain itself.
+  if (resource === 'domain-tls') return { ...record, id: (record as unknown as DomainTlsRecord).domain };
   return record;
 }
 
@@ -556,7 +679,7 @@ function notFound(resource: string): HttpError {
   return new HttpError(`No such ${resource.replace(/s$/, '')}`, 404, { statusCode: 404, code: 'not_found' });
 }
 
-const collection = (resource: string): string => `/${encodeURIComponent(resource)}`;
+const collection = (resource: string): string => API_PATHS[resource] ?? `/${encodeURIComponent(resource)}`;
 const item = (resource: string, id: Identifier): string => `${collection(resource)}/${encodeURIComponent(String(id))}`;
 
 interface ListQuery {
@@ -579,8 +702,9 @@ function listQuery({ page, perPage, sort, order, filter }: ListQuery): Record<st
 }
 
 async function fetchList<T extends RaRecord>(resource: string, query: ListQuery, signal?: AbortSignal): Promise<ListBody<T>> {
-  const { body } = await httpClient<ListBody<T>>(collection(resource), { query: listQuery(query), signal });
-  return { data: body.data.map((record) => fromApi(resource, record)), total: body.total };
+  const { body } = await httpClient<ListBody<T> | T[] | { items: T[]; total: number }>(collection(resource), { query: listQuery(query), signal });
+  const { data, total } = listBody(body);
+  return { data: data.map((record) => fromApi(resource, record)), total };
 }
 
 async function fetchWhole<T extends RaRecord>(resource: string, signal?: AbortSignal): Promise<T[]> {
@@ -630,6 +754,12 @@ export const dataProvider: HipaaDataProvider = {
 
   async getList<R extends RaRecord>(resource: string, { pagination, sort, filter, signal }: GetListParams): Promise<GetListResult<R>> {
     const query: ListQuery = { page: pagination?.page, perPage: pagination?.perPage, sort: sort?.field, order: sort?.order, filter };
+    if (resource === DELIVERY_EVENTS) {
+      const { deliveryId } = filter as { deliveryId?: Identifier };
+      if (deliveryId === undefined) return { data: [], total: 0 };
+      const { body } = await httpClient<R[]>(`${item('deliveries', deliveryId)}/timeline`, { signal });
+      return { data: body, total: body.length };
+    }
     if (resource === IMPORT_ERRORS) {
       const { importId, ...rest } = filter as { importId?: Identifier };
       if (importId === undefined) return { data: [], total: 0 };
@@ -831,6 +961,23 @@ export const dataProvider: HipaaDataProvider = {
 
   async previewTemplate(id, version, { signal } = {}) {
     const { body } = await httpClient<RenderedTemplate>(`${item('templates', id)}/versions/${version}/preview`, { method: 'POST', body: {}, signal });
+    return { data: body };
+  },
+  async sendTemplateTest(id, version, addresses) {
+    const { body } = await httpClient<{ deliveryIds: string[] }>(`${item('templates', id)}/versions/${version}/test-send`, {
+      method: 'POST',
+      body: { addresses },
+    });
+    return { data: body };
+  },
+
+  async probeDomain(domain) {
+    const { body } = await httpClient<DomainTlsRecord>(`${collection('domain-tls')}/probe`, { method: 'POST', body: { domain } });
+    return { data: fromApi('domain-tls', body) };
+  },
+
+  async getTlsReport({ from, to, signal } = {}) {
+    const { body } = await httpClient<TlsReport>('/delivery/tls-report', { query: { from, to }, signal });
     return { data: body };
   },
 };

@@ -17,6 +17,9 @@ const MESSAGES: Readonly<Partial<Record<string, string>>> = {
   'resources.attributes.name': 'Custom attribute |||| Attributes',
   'resources.suppressions.name': 'Suppression |||| Suppressions',
   'resources.authorization-texts.name': 'HIPAA authorization text |||| HIPAA authorization texts',
+  'resources.deliveries.name': 'Message |||| Delivery log',
+  'resources.domain-tls.name': 'Domain TLS |||| Domain TLS',
+  'resources.sending-domains.name': 'Sending domain |||| Sending domains',
 };
 
 function pluralForm(message: string, count: unknown): string {

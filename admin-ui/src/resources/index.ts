@@ -5,9 +5,12 @@ import { attributes } from './attributes';
 import { auditEvents } from './audit-events';
 import { authorizationTexts } from './authorization-texts';
 import { contacts } from './contacts';
+import { deliveries } from './deliveries';
+import { domainTls } from './domain-tls';
 import { imports } from './imports';
 import { keyRotations } from './key-rotations';
 import { segments } from './segments';
+import { sendingDomains } from './sending-domains';
 import { suppressions } from './suppressions';
 import { templates } from './templates';
 import { topics } from './topics';
@@ -23,6 +26,9 @@ export const resources: ResourceProps[] = [
   imports,
   segments,
   templates,
+  deliveries,
+  domainTls,
+  sendingDomains,
   topics,
   authorizationTexts,
   attributes,

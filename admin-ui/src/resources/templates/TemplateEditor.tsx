@@ -36,6 +36,7 @@ import { formatDateTime } from '../../components/format';
 import type { HipaaDataProvider, RenderedTemplate, TemplateContent, TemplateRecord, TemplateVersion, TemplateWarning } from '../../providers/dataProvider';
 import { fieldProblems } from '../../providers/httpClient';
 import { TemplateCategoryChip } from './TemplateChips';
+import { TestSendButton } from './TestSendButton';
 
 const PREVIEW_DEBOUNCE_MS = 600;
 const WIDTHS = { desktop: 600, mobile: 375 } as const;
@@ -337,6 +338,7 @@ export function TemplateEditor() {
         {template.draftVersion !== null && <Chip size="small" label={`Draft v${template.draftVersion}`} />}
         <Box sx={{ flex: 1 }} />
         {saving && <CircularProgress size={18} />}
+        {template.publishedVersion !== null && <TestSendButton templateId={template.id} version={template.publishedVersion} />}
         <Button variant="outlined" startIcon={<Save />} disabled={!content || saving} onClick={() => content && void saveDraft(content, edits)}>
           Save draft
         </Button>
