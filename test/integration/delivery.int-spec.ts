@@ -270,13 +270,13 @@ describe('delivery tier: TLS-exclusive sends end to end', () => {
 
   it('reports domains, the delivery log with filters, and drops known non-TLS domains before connecting', async () => {
     await until('noTls', ['dropped_no_tls']);
-    const domains = await admin.get<{ items: { domain: string; status: string }[] }>('/api/v1/delivery/domains?perPage=100');
-    expect(domains.body.items).toContainEqual(expect.objectContaining({ domain: 'notls.test', status: 'no_tls' }));
-    expect(domains.body.items).toContainEqual(expect.objectContaining({ domain: 'tls.test', status: 'tls_ok' }));
-    const log = await admin.get<{ items: DeliveryView[]; total: number }>(
+    const domains = await admin.get<{ data: { domain: string; status: string }[] }>('/api/v1/delivery/domains?perPage=100');
+    expect(domains.body.data).toContainEqual(expect.objectContaining({ domain: 'notls.test', status: 'no_tls' }));
+    expect(domains.body.data).toContainEqual(expect.objectContaining({ domain: 'tls.test', status: 'tls_ok' }));
+    const log = await admin.get<{ data: DeliveryView[]; total: number }>(
       `/api/v1/delivery/messages?filter=${encodeURIComponent(JSON.stringify({ status: 'dropped_no_tls' }))}`,
     );
-    expect(log.body.items.map((d) => d.recipientDomain).sort()).toEqual(['notls.test', 'oldtls.test', 'sts-bad.test']);
+    expect(log.body.data.map((d) => d.recipientDomain).sort()).toEqual(['notls.test', 'oldtls.test', 'sts-bad.test']);
     const bad = await admin.get(`/api/v1/delivery/messages?filter=${encodeURIComponent(JSON.stringify({ status: 'nope' }))}`);
     expect(bad.status).toBe(400);
 

@@ -10,7 +10,7 @@ import { ContactsService } from '../contacts/index.js';
 import { CryptoService } from '../crypto/index.js';
 import { EngagementService, type StoredEngagementEvent } from '../engagement/index.js';
 import { TemplatesService } from '../templates/index.js';
-import type { DeliveryEvidence, DeliveryStatus } from './delivery.types.js';
+import type { DeliveryEvidence, DeliveryStatus, MessageOptions } from './delivery.types.js';
 
 /** One message to send: to a contact, or (test sends) to a seed address that is not a contact. */
 export interface DeliveryRequest {
@@ -28,6 +28,8 @@ export interface DeliveryRequest {
   /** Extra render data (an appointment from an EHR event…): encrypted at rest, merged into the template context. */
   context?: Record<string, unknown>;
   notBefore?: Date;
+  /** Subject and sender overrides (a campaign's A/B variant and sender identity). */
+  message?: MessageOptions;
 }
 
 export interface DeliveryView {
@@ -106,7 +108,7 @@ export class DeliveryService {
     const versions = new Map(await Promise.all(versionIds.map(async (id) => [id, await this.templates.publishedVersion(id)] as const)));
     const contactIds = requests.flatMap((r) => (r.contactId ? [r.contactId] : []));
     const records = await this.contacts.phiForProcessingMany(contactIds);
-    const rows: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], []];
+    const rows: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], [], []];
     const seedIndexes: number[] = [];
     const contexts: (Record<string, unknown> | undefined)[] = [];
     for (const request of requests) {
@@ -133,15 +135,16 @@ export class DeliveryService {
         request.stepKey ?? null,
         request.notBefore ?? new Date(),
         request.seedAddress ?? null,
+        request.message ? JSON.stringify(request.message) : null,
       ];
       values.forEach((v, i) => rows[i].push(v));
     }
     const inserted = await this.db.transaction(async (tx) => {
       const created = await tx.query<{ id: string; idempotency_key: string }[]>(
-        `INSERT INTO deliveries (idempotency_key, contact_id, recipient_domain, template_version_id, topic_id, category, purpose, campaign_id, journey_id, enrollment_id, step_key, next_attempt_at, recipient_enc)
-         SELECT k, c, d, v, t, cat, p, camp, j, e, s, n, CASE WHEN seed IS NULL THEN NULL ELSE '\\x00'::bytea END
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[])
-                AS x(k, c, d, v, t, cat, p, camp, j, e, s, n, seed)
+        `INSERT INTO deliveries (idempotency_key, contact_id, recipient_domain, template_version_id, topic_id, category, purpose, campaign_id, journey_id, enrollment_id, step_key, next_attempt_at, recipient_enc, message_options)
+         SELECT k, c, d, v, t, cat, p, camp, j, e, s, n, CASE WHEN seed IS NULL THEN NULL ELSE '\\x00'::bytea END, mo
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[])
+                AS x(k, c, d, v, t, cat, p, camp, j, e, s, n, seed, mo)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id::text AS id, idempotency_key`,
         rows,
@@ -214,7 +217,7 @@ export class DeliveryService {
     return this.engagement.forDelivery(id);
   }
 
-  async list(filter: DeliveryFilter, page: { offset: number; limit: number }): Promise<{ items: DeliveryView[]; total: number }> {
+  async list(filter: DeliveryFilter, page: { offset: number; limit: number }): Promise<{ data: DeliveryView[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -234,7 +237,7 @@ export class DeliveryService {
       `SELECT ${VIEW_COLUMNS} FROM deliveries ${clause} ORDER BY created_at DESC, id DESC OFFSET $${String(params.length + 1)} LIMIT $${String(params.length + 2)}`,
       [...params, page.offset, page.limit],
     );
-    return { items: rows.map(view), total };
+    return { data: rows.map(view), total };
   }
 
   /** Counts by status, for a campaign, a journey or everything. */
@@ -248,18 +251,77 @@ export class DeliveryService {
 
   /**
    * Heals a lost queue: rows due for more than two minutes are queued again, and rows stuck in `sending`
-   * (a worker died mid-batch) go back to `deferred`. Returns how many rows were re-queued.
+   * (a worker died mid-batch) go back to `deferred` and are queued at once. Returns how many rows were re-queued.
+   * A campaign's recovery passes its own, shorter, intervals and scope.
    */
-  async requeueOverdue(): Promise<number> {
-    await this.db.query(
+  async requeueOverdue(options: { campaignId?: string; stuckAfterSeconds?: number; overdueAfterSeconds?: number } = {}): Promise<number> {
+    const scope = options.campaignId ?? null;
+    const [stuck] = await this.db.query<[{ id: string }[], number]>(
       `UPDATE deliveries SET status = 'deferred', reason = 'worker_lost', updated_at = now(), next_attempt_at = now()
-        WHERE status = 'sending' AND updated_at < now() - interval '10 minutes'`,
+        WHERE status = 'sending' AND updated_at < now() - make_interval(secs => $1) AND ($2::bigint IS NULL OR campaign_id = $2)
+        RETURNING id::text AS id`,
+      [options.stuckAfterSeconds ?? 600, scope],
     );
     const rows = await this.db.query<{ id: string }[]>(
-      `SELECT id::text AS id FROM deliveries WHERE status IN ('queued', 'deferred') AND next_attempt_at < now() - interval '2 minutes' ORDER BY next_attempt_at LIMIT 10000`,
+      `SELECT id::text AS id FROM deliveries
+        WHERE status IN ('queued', 'deferred') AND next_attempt_at < now() - make_interval(secs => $1) AND ($2::bigint IS NULL OR campaign_id = $2)
+        ORDER BY next_attempt_at LIMIT 10000`,
+      [options.overdueAfterSeconds ?? 120, scope],
     );
-    await this.schedule(rows.map((r) => r.id));
+    const ids = [...new Set([...stuck.map((r) => r.id), ...rows.map((r) => r.id)])];
+    await this.schedule(ids);
+    return ids.length;
+  }
+
+  /**
+   * Queues again every pending delivery of a campaign at its own time (after Redis lost its queues), or only those
+   * with the given idempotency keys (a fan-out batch that committed its rows but died before queueing them).
+   */
+  async reschedule(campaignId: string, idempotencyKeys?: readonly string[]): Promise<number> {
+    const rows = await this.db.query<{ id: string; at: Date }[]>(
+      `SELECT id::text AS id, next_attempt_at AS at FROM deliveries
+        WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND ($2::text[] IS NULL OR idempotency_key = ANY($2::text[]))`,
+      [campaignId, idempotencyKeys ?? null],
+    );
+    await this.schedule(
+      rows.map((r) => r.id),
+      rows.map((r) => r.at),
+    );
     return rows.length;
+  }
+
+  /** Holds a campaign's unsent deliveries: the pipeline claims only queued and deferred rows. Batches already claimed finish. */
+  async pause(campaignId: string): Promise<number> {
+    const [, n] = await this.db.query<[unknown, number]>(
+      `UPDATE deliveries SET status = 'paused', updated_at = now() WHERE campaign_id = $1 AND status IN ('queued', 'deferred')`,
+      [campaignId],
+    );
+    return n;
+  }
+
+  /** Releases a paused campaign: each held delivery keeps its place in the throttle, shifted by the time spent paused. */
+  async resume(campaignId: string, pausedMs: number): Promise<number> {
+    const [rows] = await this.db.query<[{ id: string; at: Date }[], number]>(
+      `UPDATE deliveries SET status = 'queued', updated_at = now(), next_attempt_at = greatest(now(), next_attempt_at + make_interval(secs => $2 / 1000.0))
+        WHERE campaign_id = $1 AND status = 'paused'
+        RETURNING id::text AS id, next_attempt_at AS at`,
+      [campaignId, Math.max(0, pausedMs)],
+    );
+    await this.schedule(
+      rows.map((r) => r.id),
+      rows.map((r) => r.at),
+    );
+    return rows.length;
+  }
+
+  /** Ends a campaign's unsent deliveries; jobs still queued for them find nothing to claim. */
+  async cancel(campaignId: string): Promise<number> {
+    const [, n] = await this.db.query<[unknown, number]>(
+      `UPDATE deliveries SET status = 'cancelled', reason = 'campaign_cancelled', updated_at = now()
+        WHERE campaign_id = $1 AND status IN ('queued', 'deferred', 'paused')`,
+      [campaignId],
+    );
+    return n;
   }
 }
 

@@ -11,6 +11,8 @@ import { TrustStore } from './routing/trust-store.js';
 export type DomainTlsStatus = 'tls_ok' | 'no_tls' | 'tls_failed' | 'unreachable' | 'unknown';
 
 export interface DomainTlsView {
+  /** The domain itself: list rows carry an id like every other resource. */
+  id: string;
   domain: string;
   status: DomainTlsStatus;
   reason: string | null;
@@ -123,7 +125,7 @@ export class DomainTlsService {
     return row ? view(row) : null;
   }
 
-  async list(page: { offset: number; limit: number }, status?: string): Promise<{ items: DomainTlsView[]; total: number }> {
+  async list(page: { offset: number; limit: number }, status?: string): Promise<{ data: DomainTlsView[]; total: number }> {
     const [{ total }] = await this.db.query<[{ total: number }]>(`SELECT count(*)::int AS total FROM domain_tls WHERE ($1::text IS NULL OR status = $1)`, [
       status ?? null,
     ]);
@@ -132,7 +134,7 @@ export class DomainTlsService {
       page.offset,
       page.limit,
     ]);
-    return { items: rows.map(view), total };
+    return { data: rows.map(view), total };
   }
 
   /** Share of a set of recipient domains (with multiplicity) reachable over TLS, by status. */
@@ -230,6 +232,7 @@ export class DomainTlsService {
 
 function view(r: DomainRow): DomainTlsView {
   return {
+    id: r.domain,
     domain: r.domain,
     status: r.status,
     reason: r.reason,
