@@ -8,6 +8,7 @@ import { Templates1763900600000 } from './1763900600000-Templates.js';
 import { Delivery1763900700000 } from './1763900700000-Delivery.js';
 import { Segments1763900800000 } from './1763900800000-Segments.js';
 import { Tracking1763900900000 } from './1763900900000-Tracking.js';
+import { Campaigns1763901000000 } from './1763901000000-Campaigns.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   Delivery1763900700000,
   Segments1763900800000,
   Tracking1763900900000,
+  Campaigns1763901000000,
 ];

@@ -4,6 +4,7 @@ import { ConfigModule } from './config/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthModule } from './modules/auth/index.js';
 import { BouncesModule } from './modules/bounces/index.js';
+import { CampaignsModule } from './modules/campaigns/index.js';
 import { ComplianceModule } from './modules/compliance/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { DeliveryModule } from './modules/delivery/index.js';
@@ -51,6 +52,7 @@ export class AppModule {
         TemplatesModule.forRoles(roles),
         TrackingModule.forRoles(roles),
         DeliveryModule.forRoles(roles),
+        CampaignsModule.forRoles(roles),
         ComplianceModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],

@@ -10,7 +10,7 @@ import { CryptoService, OpaqueIdPurpose, OpaqueIds } from '../crypto/index.js';
 import { type EngagementEvent, EngagementService } from '../engagement/index.js';
 import { type PublishedVersion, SAMPLE_CONTEXT, TemplatesService } from '../templates/index.js';
 import { LinkTracking } from '../tracking/index.js';
-import type { DeliveryEvidence, DeliveryStatus } from './delivery.types.js';
+import type { DeliveryEvidence, DeliveryStatus, MessageOptions } from './delivery.types.js';
 import { DomainTlsService } from './domain-tls.service.js';
 import { buildMime, mailbox } from './message/mime.js';
 import { Router } from './routing/router.js';
@@ -31,6 +31,7 @@ interface ClaimedRow {
   context_enc: Buffer | null;
   attempts: number;
   first_attempt_at: Date;
+  message_options: MessageOptions | null;
 }
 
 interface Finished {
@@ -121,7 +122,7 @@ export class DeliveryPipeline {
       `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()), updated_at = now()
         WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'deferred') AND next_attempt_at <= now() + interval '1 second'
         RETURNING id::text AS id, contact_id::text AS contact_id, recipient_enc, recipient_domain, template_version_id, topic_id, category, purpose,
-                  campaign_id::text AS campaign_id, journey_id::text AS journey_id, context_enc, attempts, first_attempt_at`,
+                  campaign_id::text AS campaign_id, journey_id::text AS journey_id, context_enc, attempts, first_attempt_at, message_options`,
       [ids],
     );
     return rows;
@@ -199,16 +200,25 @@ export class DeliveryPipeline {
     const extra = row.context_enc
       ? (JSON.parse(await this.crypto.decryptText(row.context_enc, CryptoService.aad('deliveries', 'context_enc', row.id))) as Record<string, unknown>)
       : {};
-    const rendered = this.templates.renderPublished(version, this.context(row, record, extra));
+    // A campaign's A/B subject and sender identity override the version's (the renderer caches by content, so this is safe).
+    const options = row.message_options ?? {};
+    const effective =
+      options.subject || options.fromName
+        ? { ...version, subject: options.subject || version.subject, fromName: options.fromName || version.fromName }
+        : version;
+    const rendered = this.templates.renderPublished(effective, this.context(row, record, extra));
     const html = this.tracking.instrument(rendered.html, row.id, version.id);
-    const from = this.fromAddress(version);
+    const from = options.fromAddress
+      ? { address: options.fromAddress, domain: options.fromAddress.slice(options.fromAddress.lastIndexOf('@') + 1).toLowerCase() }
+      : this.fromAddress(version);
     const messageId = `<${this.ids.sign(OpaqueIdPurpose.Delivery, row.id)}@${from.domain}>`;
     const headers: Record<string, string> = {
       ...(row.category === 'marketing' ? this.tracking.unsubscribeHeaders(row.id) : {}),
       'Feedback-ID': `${row.campaign_id ?? row.journey_id ?? '0'}:${row.purpose}:hipaa-mail`,
+      ...(options.replyTo ? { 'Reply-To': `<${options.replyTo}>` } : {}),
     };
     const raw = buildMime({
-      from: mailbox(version.fromName || this.config.ORGANIZATION_NAME, from.address),
+      from: mailbox(effective.fromName || this.config.ORGANIZATION_NAME, from.address),
       to: `<${recipient}>`,
       subject: rendered.subject,
       messageId,

@@ -1,4 +1,4 @@
-/** A delivery's life: queued → sending → sent, or deferred (4xx, retried), or one of the end states. */
+/** A delivery's life: queued → sending → sent, or deferred (4xx, retried), paused and resumed, or one of the end states. */
 export const DELIVERY_STATUSES = [
   'queued',
   'sending',
@@ -10,6 +10,9 @@ export const DELIVERY_STATUSES = [
   'dropped_consent',
   'dropped_suppressed',
   'dropped_frequency',
+  // A campaign's pause holds its unsent deliveries (never claimed); a cancel ends them.
+  'paused',
+  'cancelled',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -47,4 +50,13 @@ export interface DeliveryEvidence {
   sendMs?: number;
   reusedConnection?: boolean;
   attemptedAt: string;
+}
+
+/** Per-message overrides a campaign sets (A/B subject, sender identity). Campaign settings, never PHI. */
+export interface MessageOptions {
+  subject?: string;
+  fromName?: string;
+  /** A full address whose domain is a sending domain (DKIM-signed when it has a key). */
+  fromAddress?: string;
+  replyTo?: string;
 }

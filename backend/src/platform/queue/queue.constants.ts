@@ -4,6 +4,7 @@ export enum QueueName {
   Crypto = 'crypto',
   Imports = 'imports',
   Delivery = 'delivery',
+  Campaigns = 'campaigns',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
@@ -13,6 +14,7 @@ export enum JobName {
   ImportsRun = 'imports.run',
   DeliverySend = 'delivery.send',
   DeliveryProbeDomain = 'delivery.probe-domain',
+  CampaignsFanOut = 'campaigns.fan-out',
 }
 
 /** Payloads carry identifiers only, never PHI. */
@@ -22,6 +24,7 @@ export interface JobPayloads {
   [JobName.ImportsRun]: { importId: string };
   [JobName.DeliverySend]: { deliveryIds: string[] };
   [JobName.DeliveryProbeDomain]: { domain: string };
+  [JobName.CampaignsFanOut]: { campaignId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -30,4 +33,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ImportsRun]: QueueName.Imports,
   [JobName.DeliverySend]: QueueName.Delivery,
   [JobName.DeliveryProbeDomain]: QueueName.Delivery,
+  [JobName.CampaignsFanOut]: QueueName.Campaigns,
 };
