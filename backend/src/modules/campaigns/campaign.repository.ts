@@ -96,11 +96,10 @@ export class CampaignRepository {
     const params = [filter.status ?? null, filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null];
     const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR name ILIKE $2)`;
     const [{ total }] = await this.db.query<[{ total: number }]>(`SELECT count(*)::int AS total FROM campaigns WHERE ${where}`, params);
-    const rows = await this.db.query<CampaignRow[]>(`SELECT ${COLUMNS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4`, [
-      ...params,
-      page.offset,
-      page.limit,
-    ]);
+    const rows = await this.db.query<CampaignRow[]>(
+      `SELECT ${COLUMNS} FROM campaigns WHERE ${where} ORDER BY campaigns.created_at DESC, campaigns.id DESC OFFSET $3 LIMIT $4`,
+      [...params, page.offset, page.limit],
+    );
     return { rows, total };
   }
 
@@ -132,7 +131,7 @@ export class CampaignRepository {
 
   /** Campaigns the scheduler looks after: due to start, sending or paused. */
   async active(): Promise<CampaignRow[]> {
-    return this.db.query<CampaignRow[]>(`SELECT ${COLUMNS} FROM campaigns WHERE status IN ('scheduled', 'sending', 'paused') ORDER BY id`);
+    return this.db.query<CampaignRow[]>(`SELECT ${COLUMNS} FROM campaigns WHERE status IN ('scheduled', 'sending', 'paused') ORDER BY campaigns.id`);
   }
 
   /** Recently cancelled campaigns, whose late-arriving deliveries (a fan-out batch in flight) must be cancelled too. */
