@@ -88,9 +88,14 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     create: 'suppressions:manage',
     delete: 'suppressions:manage',
   },
-  // The segment builder previews a rule over contacts (masked sample only); saved segments come later.
+  // Segments select contacts, so they follow the contacts permissions; deleting retires a segment (its snapshots stay).
   segments: {
     list: 'contacts:read',
+    show: 'contacts:read',
+    create: 'contacts:write',
+    edit: 'contacts:write',
+    delete: 'contacts:write',
+    snapshot: 'contacts:write',
   },
   // Published versions are frozen; `edit` saves the draft, `publish` freezes it. Never deleted.
   templates: {
@@ -99,6 +104,8 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     create: 'templates:manage',
     edit: 'templates:manage',
     publish: 'templates:manage',
+    // Rendering with a real contact's data reveals their PHI (audited).
+    'preview-as-contact': 'phi:reveal',
     'test-send': 'templates:manage',
   },
   // The delivery log is read-only; a message's timeline is part of its page.

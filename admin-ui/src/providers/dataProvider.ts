@@ -404,14 +404,54 @@ export type SegmentRule =
   | { field: 'age'; min: number; max: number }
   | { field: 'lastVisit' | 'nextVisit'; withinDays?: number; before?: string; after?: string }
   | { field: 'attribute'; key: string; in: string[] }
+  | { field: 'attribute'; key: string; min?: number; max?: number }
+  | { field: 'attribute'; key: string; from?: string; to?: string }
   | { field: 'consent'; topic: string }
-  | { field: 'suppressed'; value: boolean };
+  | { field: 'suppressed'; value: boolean }
+  | { field: 'engagement'; event: 'received' | 'opened' | 'clicked'; campaignId?: string; withinDays?: number; never?: boolean }
+  | { field: 'segment'; segmentId: number };
 
 /** `POST /api/v1/segments/preview`: how many contacts a rule selects, and a masked sample (PHI-free). */
 export interface SegmentPreview {
   count: number;
   exactChecks: number;
   sample: ContactRecord[];
+}
+
+/** A frozen member list of a segment (contact ids only, kept for audits of who was targeted). */
+export interface SegmentSnapshot {
+  id: string;
+  segmentId: number;
+  count: number;
+  exactChecks: number;
+  actorType: string;
+  actorId: string | null;
+  createdAt: string;
+}
+
+/** `GET /api/v1/segments/:id` (the list omits `rule`). */
+export interface SegmentRecord {
+  id: number;
+  name: string;
+  description: string;
+  /** dynamic: members evaluated at use; snapshot: the latest snapshot's members. */
+  kind: 'dynamic' | 'snapshot';
+  rule?: SegmentRule;
+  dependsOn: number[];
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastSnapshot: SegmentSnapshot | null;
+}
+
+/** `GET /api/v1/segments/:id/count`. */
+export interface SegmentCount {
+  id: number;
+  kind: 'dynamic' | 'snapshot';
+  count: number;
+  liveCount: number;
+  exactChecks: number;
+  snapshot: SegmentSnapshot | null;
 }
 
 export type TemplateCategory = 'marketing' | 'transactional';
@@ -610,6 +650,12 @@ export interface HipaaDataProvider extends DataProvider {
   cancelImport(id: Identifier): Promise<{ data: Partial<ImportRecord> }>;
   /** Count and masked sample of a rule being edited. Keep the answer in component state only. */
   previewSegment(rule: SegmentRule, params?: { signal?: AbortSignal }): Promise<{ data: Partial<SegmentPreview> }>;
+  countSegment(id: Identifier, params?: { signal?: AbortSignal }): Promise<{ data: Partial<SegmentCount> }>;
+  /** `POST /segments/:id/snapshots`: freezes the member list now (audited). */
+  takeSegmentSnapshot(id: Identifier): Promise<{ data: Partial<SegmentSnapshot> }>;
+  segmentSnapshots(id: Identifier, params?: { signal?: AbortSignal }): Promise<{ data: SegmentSnapshot[]; total: number }>;
+  /** Renders with one real contact's data: needs phi:reveal, audited. Keep the answer in component state only. */
+  previewTemplateAsContact(id: Identifier, version: number, contactId: string): Promise<{ data: Partial<RenderedTemplate> }>;
   getTemplateVersion(id: Identifier, version: number, params?: { signal?: AbortSignal }): Promise<{ data: Partial<TemplateVersion> }>;
   /** `PATCH /templates/:id/draft`: edits the draft, or starts the next one after a publication. */
   saveTemplateDraft(id: Identifier, content: TemplateContent): Promise<{ data: Partial<TemplateSaveResult> }>;
@@ -944,6 +990,26 @@ export const dataProvider: HipaaDataProvider = {
     return { data: body };
   },
 
+  async countSegment(id, { signal } = {}) {
+    const { body } = await httpClient<SegmentCount>(`${item('segments', id)}/count`, { signal });
+    return { data: body };
+  },
+
+  async takeSegmentSnapshot(id) {
+    const { body } = await httpClient<SegmentSnapshot>(`${item('segments', id)}/snapshots`, { method: 'POST' });
+    return { data: body };
+  },
+
+  async segmentSnapshots(id, { signal } = {}) {
+    const { body } = await httpClient<ListBody<SegmentSnapshot>>(`${item('segments', id)}/snapshots`, { query: { perPage: 100 }, signal });
+    return body;
+  },
+
+  async previewTemplateAsContact(id, version, contactId) {
+    const { body } = await httpClient<RenderedTemplate>(`${item('templates', id)}/versions/${version}/preview`, { method: 'POST', body: { contactId } });
+    return { data: body };
+  },
+
   async getTemplateVersion(id, version, { signal } = {}) {
     const { body } = await httpClient<TemplateVersion>(`${item('templates', id)}/versions/${version}`, { signal });
     return { data: body };
@@ -963,6 +1029,7 @@ export const dataProvider: HipaaDataProvider = {
     const { body } = await httpClient<RenderedTemplate>(`${item('templates', id)}/versions/${version}/preview`, { method: 'POST', body: {}, signal });
     return { data: body };
   },
+
   async sendTemplateTest(id, version, addresses) {
     const { body } = await httpClient<{ deliveryIds: string[] }>(`${item('templates', id)}/versions/${version}/test-send`, {
       method: 'POST',

@@ -24,11 +24,12 @@ import {
   Typography,
 } from '@mui/material';
 import { useEffect, useMemo, useState } from 'react';
-import { Title, useDataProvider, useGetList } from 'react-admin';
+import { useDataProvider, useGetList } from 'react-admin';
 
 import { fieldProblems } from '../../providers/httpClient';
-import type { AttributeRecord, HipaaDataProvider, SegmentPreview, TopicRecord } from '../../providers/dataProvider';
+import type { AttributeRecord, HipaaDataProvider, SegmentPreview, SegmentRecord, TopicRecord } from '../../providers/dataProvider';
 import {
+  type AttributeMode,
   FIELD_CHOICES,
   type GroupNode,
   isEmpty,
@@ -48,6 +49,7 @@ const DEBOUNCE_MS = 400;
 interface Lookups {
   attributes: AttributeRecord[];
   topics: TopicRecord[];
+  segments: SegmentRecord[];
 }
 
 interface NodeProps {
@@ -104,6 +106,12 @@ function ValuesInput({
       )}
       sx={{ minWidth: 260, flex: 1 }}
     />
+  );
+}
+
+function DateInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <TextField size="small" type="date" label={label} value={value} onChange={(e) => onChange(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
   );
 }
 
@@ -191,29 +199,38 @@ function LeafRow({ leaf, lookups, problems, onChange }: NodeProps & { leaf: Leaf
             onChange={(e) => set({ withinDays: e.target.value })}
             sx={{ width: 170 }}
           />
-          <TextField
-            size="small"
-            type="date"
-            label="After"
-            value={leaf.after}
-            onChange={(e) => set({ after: e.target.value })}
-            slotProps={{ inputLabel: { shrink: true } }}
-          />
-          <TextField
-            size="small"
-            type="date"
-            label="Before"
-            value={leaf.before}
-            onChange={(e) => set({ before: e.target.value })}
-            slotProps={{ inputLabel: { shrink: true } }}
-          />
+          <DateInput label="After" value={leaf.after} onChange={(after) => set({ after })} />
+          <DateInput label="Before" value={leaf.before} onChange={(before) => set({ before })} />
         </>
       );
       break;
-    case 'attribute':
+    case 'attribute': {
+      const modeOf = (key: string): AttributeMode => {
+        const type = lookups.attributes.find((a) => a.key === key)?.type;
+        return type === 'number' ? 'range' : type === 'date' ? 'dates' : 'in';
+      };
+      let compare: React.ReactNode;
+      if (leaf.attributeMode === 'range')
+        compare = (
+          <>
+            <TextField size="small" type="number" label="From" value={leaf.min} onChange={(e) => set({ min: e.target.value })} sx={{ width: 120 }} />
+            <TextField size="small" type="number" label="To" value={leaf.max} onChange={(e) => set({ max: e.target.value })} sx={{ width: 120 }} />
+          </>
+        );
+      else if (leaf.attributeMode === 'dates')
+        compare = (
+          <>
+            <DateInput label="From" value={leaf.from} onChange={(from) => set({ from })} />
+            <DateInput label="To" value={leaf.to} onChange={(to) => set({ to })} />
+          </>
+        );
+      else
+        compare = (
+          <ValuesInput label="Is one of" values={leaf.values} options={attribute?.options} onChange={(values) => set({ values })} testId="rule-values" />
+        );
       inputs = (
         <>
-          <NativeSelect label="Attribute" value={leaf.attributeKey} onChange={(attributeKey) => set({ attributeKey })}>
+          <NativeSelect label="Attribute" value={leaf.attributeKey} onChange={(attributeKey) => set({ attributeKey, attributeMode: modeOf(attributeKey) })}>
             <option value="">Choose…</option>
             {lookups.attributes
               .filter((a) => !a.archived || a.key === leaf.attributeKey)
@@ -223,8 +240,52 @@ function LeafRow({ leaf, lookups, problems, onChange }: NodeProps & { leaf: Leaf
                 </option>
               ))}
           </NativeSelect>
-          <ValuesInput label="Is one of" values={leaf.values} options={attribute?.options} onChange={(values) => set({ values })} testId="rule-values" />
+          {compare}
         </>
+      );
+      break;
+    }
+    case 'engagement':
+      inputs = (
+        <>
+          <NativeSelect label="Did" value={leaf.happened} onChange={(happened) => set({ happened: happened as LeafNode['happened'] })} minWidth={110}>
+            <option value="did">Did</option>
+            <option value="never">Never</option>
+          </NativeSelect>
+          <NativeSelect label="Event" value={leaf.event} onChange={(event) => set({ event: event as LeafNode['event'] })} testId="rule-event" minWidth={130}>
+            <option value="received">Receive</option>
+            <option value="opened">Open</option>
+            <option value="clicked">Click</option>
+          </NativeSelect>
+          <TextField
+            size="small"
+            label="Campaign id (any if empty)"
+            value={leaf.campaignId}
+            onChange={(e) => set({ campaignId: e.target.value })}
+            sx={{ width: 200 }}
+          />
+          <TextField
+            size="small"
+            type="number"
+            label="In the last … days"
+            value={leaf.withinDays}
+            onChange={(e) => set({ withinDays: e.target.value })}
+            slotProps={{ htmlInput: { 'data-testid': 'rule-within-days' } }}
+            sx={{ width: 160 }}
+          />
+        </>
+      );
+      break;
+    case 'segment':
+      inputs = (
+        <NativeSelect label="Segment" value={leaf.segmentId} onChange={(segmentId) => set({ segmentId })} testId="rule-segment" minWidth={240}>
+          <option value="">Choose…</option>
+          {lookups.segments.map((segment) => (
+            <option key={segment.id} value={String(segment.id)}>
+              {segment.name}
+            </option>
+          ))}
+        </NativeSelect>
       );
       break;
     case 'consent':
@@ -362,18 +423,18 @@ function SampleTable({ sample }: { sample: SegmentPreview['sample'] }) {
 }
 
 /**
- * Builds a segment rule and counts the contacts it selects as it is edited. The count and the
- * masked sample stay in this component's state: nothing is stored.
+ * A rule tree and the live count of the contacts it selects, re-counted a moment after each edit.
+ * The count and the masked sample stay in this component's state; the parent owns the tree.
  */
-export function SegmentBuilder() {
+export function SegmentRuleBuilder({ root, onChange, excludeSegment }: { root: GroupNode; onChange: (root: GroupNode) => void; excludeSegment?: number }) {
   const dataProvider = useDataProvider<HipaaDataProvider>();
-  const [root, setRoot] = useState<GroupNode>(() => newGroup('and'));
   const [preview, setPreview] = useState<SegmentPreview | null>(null);
   const [loading, setLoading] = useState(false);
   const [problems, setProblems] = useState<Map<string, string[]>>(new Map());
   const [failure, setFailure] = useState<string | null>(null);
   const { data: attributes = [] } = useGetList<AttributeRecord>('attributes', { pagination: { page: 1, perPage: 500 } });
   const { data: topics = [] } = useGetList<TopicRecord>('topics', { pagination: { page: 1, perPage: 500 } });
+  const { data: segments = [] } = useGetList<SegmentRecord>('segments', { pagination: { page: 1, perPage: 500 }, sort: { field: 'id', order: 'ASC' } });
 
   const { rule, paths } = useMemo(() => toRule(root), [root]);
   const ruleJson = JSON.stringify(rule);
@@ -422,49 +483,44 @@ export function SegmentBuilder() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ruleJson, empty, dataProvider]);
 
-  const onChange: NodeProps['onChange'] = (key, update) => setRoot((current) => updateNode(current, key, update));
-  const lookups = { attributes, topics };
+  const change: NodeProps['onChange'] = (key, update) => onChange(updateNode(root, key, update));
+  // A segment cannot contain itself: it is not offered in its own rule.
+  const lookups = { attributes, topics, segments: segments.filter((s) => s.id !== excludeSegment) };
 
   return (
-    <Box sx={{ p: { xs: 1, md: 2 } }} data-testid="segment-builder">
-      <Title title="Segments" />
-      <Stack direction={{ xs: 'column', lg: 'row' }} spacing={2} sx={{ alignItems: 'flex-start' }}>
-        <Card sx={{ flex: 2, width: '100%' }}>
-          <CardContent>
-            <Typography variant="h6" gutterBottom>
-              Who is in the segment
+    <Stack direction={{ xs: 'column', lg: 'row' }} spacing={2} sx={{ alignItems: 'flex-start' }} data-testid="segment-builder">
+      <Card sx={{ flex: 2, width: '100%' }}>
+        <CardContent>
+          <Typography variant="h6" gutterBottom>
+            Who is in the segment
+          </Typography>
+          <GroupBox group={root} root lookups={lookups} problems={problems} onChange={change} />
+        </CardContent>
+      </Card>
+      <Card sx={{ flex: 1, width: '100%', position: { lg: 'sticky' }, top: { lg: 72 } }}>
+        <CardContent>
+          <Typography variant="overline" color="text.secondary">
+            Matching contacts
+          </Typography>
+          <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+            <Typography variant="h3" data-testid="segment-count" aria-live="polite" sx={{ opacity: loading ? 0.5 : 1 }}>
+              {empty || !preview ? '—' : preview.count.toLocaleString()}
             </Typography>
-            <GroupBox group={root} root lookups={lookups} problems={problems} onChange={onChange} />
-            <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mt: 1 }}>
-              Saved segments come next; for now a rule lives only on this page.
+            {loading && <CircularProgress size={20} />}
+          </Stack>
+          {!empty && preview && preview.exactChecks > 0 && (
+            <Typography variant="caption" color="text.secondary">
+              {preview.exactChecks.toLocaleString()} records checked exactly
             </Typography>
-          </CardContent>
-        </Card>
-        <Card sx={{ flex: 1, width: '100%', position: { lg: 'sticky' }, top: { lg: 72 } }}>
-          <CardContent>
-            <Typography variant="overline" color="text.secondary">
-              Matching contacts
-            </Typography>
-            <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
-              <Typography variant="h3" data-testid="segment-count" aria-live="polite" sx={{ opacity: loading ? 0.5 : 1 }}>
-                {empty || !preview ? '—' : preview.count.toLocaleString()}
-              </Typography>
-              {loading && <CircularProgress size={20} />}
-            </Stack>
-            {!empty && preview && preview.exactChecks > 0 && (
-              <Typography variant="caption" color="text.secondary">
-                {preview.exactChecks.toLocaleString()} records checked exactly
-              </Typography>
-            )}
-            {failure && (
-              <Alert severity="error" sx={{ mt: 1 }} data-testid="segment-error">
-                {failure}
-              </Alert>
-            )}
-            {!empty && preview && <SampleTable sample={preview.sample} />}
-          </CardContent>
-        </Card>
-      </Stack>
-    </Box>
+          )}
+          {failure && (
+            <Alert severity="error" sx={{ mt: 1 }} data-testid="segment-error">
+              {failure}
+            </Alert>
+          )}
+          {!empty && preview && <SampleTable sample={preview.sample} />}
+        </CardContent>
+      </Card>
+    </Stack>
   );
 }

@@ -1,12 +1,16 @@
 import Groups from '@mui/icons-material/Groups';
 import type { ResourceProps } from 'react-admin';
 
-import { SegmentBuilder } from './SegmentBuilder';
+import { SegmentEditor } from './SegmentEditor';
+import { SegmentList } from './SegmentList';
 
-/** The segment builder: a rule and its live count. Saving segments is not in the backend yet. */
+/** Saved segments: a rule with its live count, dynamic or frozen, and snapshots of who was in it. */
 export const segments: ResourceProps = {
   name: 'segments',
-  list: SegmentBuilder,
+  list: SegmentList,
+  create: SegmentEditor,
+  edit: SegmentEditor,
   icon: Groups,
   options: { label: 'Segments' },
+  recordRepresentation: 'name',
 };

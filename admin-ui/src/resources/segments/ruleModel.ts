@@ -14,7 +14,9 @@ export type LeafField =
   | 'nextVisit'
   | 'attribute'
   | 'consent'
-  | 'suppressed';
+  | 'suppressed'
+  | 'engagement'
+  | 'segment';
 
 export type ListField = 'sex' | 'state' | 'insuranceStatus' | 'insurancePlan' | 'primaryProvider' | 'postalCode' | 'zip3';
 
@@ -35,7 +37,13 @@ export const FIELD_CHOICES: { id: LeafField; name: string }[] = [
   { id: 'attribute', name: 'Custom attribute' },
   { id: 'consent', name: 'Consented to topic' },
   { id: 'suppressed', name: 'Suppressed' },
+  { id: 'engagement', name: 'Engagement (received, opened, clicked)' },
+  { id: 'segment', name: 'In saved segment' },
 ];
+
+export type EngagementEvent = 'received' | 'opened' | 'clicked';
+/** How a custom attribute is compared: one of some values, a number range, or a date range (from its type). */
+export type AttributeMode = 'in' | 'range' | 'dates';
 
 /** Suggestions for list fields; any other value may still be typed. */
 export const LIST_OPTIONS: Partial<Record<ListField, string[]>> = {
@@ -56,8 +64,16 @@ export interface LeafNode {
   before: string;
   after: string;
   attributeKey: string;
+  attributeMode: AttributeMode;
+  from: string;
+  to: string;
   topic: string;
   suppressed: 'true' | 'false';
+  event: EngagementEvent;
+  campaignId: string;
+  /** "did" or "never" (did not). */
+  happened: 'did' | 'never';
+  segmentId: string;
 }
 
 export interface GroupNode {
@@ -86,8 +102,15 @@ export function newLeaf(field: LeafField = 'condition'): LeafNode {
     before: '',
     after: '',
     attributeKey: '',
+    attributeMode: 'in',
+    from: '',
+    to: '',
     topic: '',
     suppressed: 'false',
+    event: 'opened',
+    campaignId: '',
+    happened: 'did',
+    segmentId: '',
   };
 }
 
@@ -113,11 +136,30 @@ function leafRule(leaf: LeafNode): SegmentRule {
         ...(leaf.after ? { after: leaf.after } : {}),
       };
     case 'attribute':
+      if (leaf.attributeMode === 'range')
+        return {
+          field: 'attribute',
+          key: leaf.attributeKey,
+          ...(leaf.min.trim() ? { min: Number(leaf.min) } : {}),
+          ...(leaf.max.trim() ? { max: Number(leaf.max) } : {}),
+        };
+      if (leaf.attributeMode === 'dates')
+        return { field: 'attribute', key: leaf.attributeKey, ...(leaf.from ? { from: leaf.from } : {}), ...(leaf.to ? { to: leaf.to } : {}) };
       return { field: 'attribute', key: leaf.attributeKey, in: leaf.values };
     case 'consent':
       return { field: 'consent', topic: leaf.topic };
     case 'suppressed':
       return { field: 'suppressed', value: leaf.suppressed === 'true' };
+    case 'engagement':
+      return {
+        field: 'engagement',
+        event: leaf.event,
+        ...(leaf.campaignId.trim() ? { campaignId: leaf.campaignId.trim() } : {}),
+        ...(leaf.withinDays.trim() ? { withinDays: int(leaf.withinDays) } : {}),
+        ...(leaf.happened === 'never' ? { never: true } : {}),
+      };
+    case 'segment':
+      return { field: 'segment', segmentId: int(leaf.segmentId) };
     default:
       return { field: leaf.field, in: leaf.values };
   }
@@ -162,4 +204,49 @@ export function updateNode(root: GroupNode, key: string, update: (node: RuleNode
 
 export function isEmpty(node: RuleNode): boolean {
   return node.kind === 'group' && node.children.length === 0;
+}
+
+const text = (value: number | undefined) => (value === undefined ? '' : String(value));
+
+/** The editor's node for a stored leaf: the inverse of `leafRule`. */
+function leafOf(rule: Exclude<SegmentRule, { op: unknown }>): LeafNode {
+  const leaf = newLeaf(rule.field);
+  switch (rule.field) {
+    case 'condition':
+      return { ...leaf, values: rule.codes, system: rule.system ?? '' };
+    case 'age':
+      return { ...leaf, min: text(rule.min), max: text(rule.max) };
+    case 'lastVisit':
+    case 'nextVisit':
+      return { ...leaf, withinDays: text(rule.withinDays), before: rule.before ?? '', after: rule.after ?? '' };
+    case 'attribute':
+      if ('in' in rule) return { ...leaf, attributeKey: rule.key, attributeMode: 'in', values: rule.in };
+      if ('min' in rule || 'max' in rule) return { ...leaf, attributeKey: rule.key, attributeMode: 'range', min: text(rule.min), max: text(rule.max) };
+      return { ...leaf, attributeKey: rule.key, attributeMode: 'dates', from: (rule as { from?: string }).from ?? '', to: (rule as { to?: string }).to ?? '' };
+    case 'consent':
+      return { ...leaf, topic: rule.topic };
+    case 'suppressed':
+      return { ...leaf, suppressed: rule.value ? 'true' : 'false' };
+    case 'engagement':
+      return { ...leaf, event: rule.event, campaignId: rule.campaignId ?? '', withinDays: text(rule.withinDays), happened: rule.never ? 'never' : 'did' };
+    case 'segment':
+      return { ...leaf, segmentId: String(rule.segmentId) };
+    default:
+      return { ...leaf, values: rule.in };
+  }
+}
+
+/** The editor's tree for a stored rule (the inverse of `toRule`): the root is always a group. */
+export function fromRule(rule: SegmentRule): GroupNode {
+  const node = (r: SegmentRule): RuleNode => {
+    if (!('op' in r)) return leafOf(r);
+    if (r.op === 'not') {
+      const inner = r.rule;
+      if ('op' in inner && inner.op !== 'not') return { ...newGroup(inner.op), negated: true, children: inner.rules.map(node) };
+      return { ...newGroup('and'), negated: true, children: [node(inner)] };
+    }
+    return { ...newGroup(r.op), children: r.rules.map(node) };
+  };
+  const root = node(rule);
+  return root.kind === 'group' ? root : { ...newGroup('and'), children: [root] };
 }

@@ -32,9 +32,11 @@ import { useCallback, useEffect, useState } from 'react';
 import { Loading, Title, useDataProvider, useGetOne, useNotify } from 'react-admin';
 import { useParams } from 'react-router-dom';
 
+import { CodeEditor } from '../../components/CodeEditor';
 import { formatDateTime } from '../../components/format';
 import type { HipaaDataProvider, RenderedTemplate, TemplateContent, TemplateRecord, TemplateVersion, TemplateWarning } from '../../providers/dataProvider';
 import { fieldProblems } from '../../providers/httpClient';
+import { PreviewAsContact } from './PreviewAsContact';
 import { TemplateCategoryChip } from './TemplateChips';
 import { TestSendButton } from './TestSendButton';
 
@@ -241,6 +243,8 @@ export function TemplateEditor() {
   const [publishing, setPublishing] = useState(false);
   const [viewing, setViewing] = useState<number | null>(null);
   const [savedRev, setSavedRev] = useState(0);
+  // A rendering with a real contact's data: component state only, dropped on the next edit.
+  const [asContact, setAsContact] = useState<{ contactId: string; rendered: RenderedTemplate } | null>(null);
   const latestVersion = template?.versions.length ? Math.max(...template.versions.map((v) => v.version)) : undefined;
 
   const renderVersion = useCallback(
@@ -303,6 +307,7 @@ export function TemplateEditor() {
   }, [content, edits, saveDraft]);
 
   const edit = (changes: Partial<Content>) => {
+    setAsContact(null);
     setContent((current) => (current ? { ...current, ...changes } : current));
     setEdits((n) => n + 1);
   };
@@ -392,19 +397,7 @@ export function TemplateEditor() {
                     slotProps={{ htmlInput: { maxLength: 200 } }}
                     fullWidth
                   />
-                  <TextField
-                    label="MJML"
-                    value={content.mjml}
-                    onChange={(e) => edit({ mjml: e.target.value })}
-                    multiline
-                    minRows={20}
-                    maxRows={40}
-                    fullWidth
-                    slotProps={{
-                      htmlInput: { 'data-testid': 'mjml-editor', spellCheck: false },
-                      input: { sx: { fontFamily: 'monospace', fontSize: '0.8rem', lineHeight: 1.5 } },
-                    }}
-                  />
+                  <CodeEditor label="MJML" value={content.mjml} onChange={(mjml) => edit({ mjml })} testId="mjml-editor" />
                 </Stack>
               </CardContent>
             </Card>
@@ -424,9 +417,15 @@ export function TemplateEditor() {
                 Preview
               </Typography>
               <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mb: 1 }}>
-                Rendered with a sample patient, never a real contact.
+                Rendered with a sample patient{asContact ? '' : ', unless you preview as a contact'}.
               </Typography>
-              <EmailPreview rendered={rendered} />
+              <PreviewAsContact
+                templateId={template.id}
+                version={latestVersion}
+                active={asContact?.contactId ?? null}
+                onRendered={(contactId, contactRendered) => setAsContact(contactId && contactRendered ? { contactId, rendered: contactRendered } : null)}
+              />
+              <EmailPreview rendered={asContact?.rendered ?? rendered} />
             </CardContent>
           </Card>
         </Stack>
