@@ -9,6 +9,7 @@ import { ComplianceModule } from './modules/compliance/index.js';
 import { ContactsModule } from './modules/contacts/index.js';
 import { DeliveryModule } from './modules/delivery/index.js';
 import { EngagementModule } from './modules/engagement/index.js';
+import { EventsModule } from './modules/events/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
@@ -52,6 +53,7 @@ export class AppModule {
         TemplatesModule.forRoles(roles),
         TrackingModule.forRoles(roles),
         DeliveryModule.forRoles(roles),
+        EventsModule.forRoles(roles),
         CampaignsModule.forRoles(roles),
         ComplianceModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),

@@ -137,6 +137,9 @@ describe('PHI encryption', () => {
         'contacts.email_token',
         'contact_identifiers.token',
         'suppressions.email_token',
+        // Keyed hashes of idempotency keys and inbound message keys.
+        'contact_events.idempotency_token',
+        'inbound_messages.dedupe_token',
         // Transient: an upload's encrypted chunks are deleted when its import ends.
         'import_chunks.data',
       ]);

@@ -133,6 +133,14 @@ export const configSchema = z
     ORGANIZATION_NAME: z.string().min(1).default('Example Health'),
     ORGANIZATION_ADDRESS: z.string().min(1).default('Example Health, 100 Main Street, Springfield, ST 00000'),
     IMPORT_MAX_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
+    // HL7 v2 over MLLP (worker processes); off unless a port is set. Inbound raw payloads are kept (encrypted) this many days.
+    HL7_MLLP_HOST: z.string().min(1).default('127.0.0.1'),
+    HL7_MLLP_PORT: portOrOff.default(0),
+    INBOUND_RETENTION_DAYS: positiveInt(30),
+    // Outbound webhooks: exponential backoff from the base, retried until the window has passed, then dead-lettered.
+    WEBHOOK_RETRY_BASE_SECONDS: positiveInt(30),
+    WEBHOOK_RETRY_WINDOW_SECONDS: positiveInt(24 * 3600),
+    WEBHOOK_TIMEOUT_SECONDS: positiveInt(10),
     MAIL_FROM: z.string().min(3).default('HIPAA Mail <no-reply@hipaa-mail.local>'),
     METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     HEARTBEAT_SECONDS: positiveInt(30),

@@ -25,4 +25,8 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'sending_domains', idColumn: 'id', idType: 'integer', column: 'dkim_private_key', purpose: 'secrets' },
   { table: 'segments', idColumn: 'id', idType: 'integer', column: 'rule_enc', purpose: 'phi' },
   { table: 'segment_snapshots', idColumn: 'id', idType: 'bigint', column: 'rule_enc', purpose: 'phi' },
+  { table: 'contact_events', idColumn: 'id', idType: 'bigint', column: 'properties', purpose: 'phi' },
+  { table: 'inbound_messages', idColumn: 'id', idType: 'bigint', column: 'payload_enc', purpose: 'phi' },
+  { table: 'webhook_subscriptions', idColumn: 'id', idType: 'integer', column: 'secret_enc', purpose: 'secrets' },
+  { table: 'webhook_deliveries', idColumn: 'id', idType: 'bigint', column: 'payload_enc', purpose: 'phi' },
 ];

@@ -39,6 +39,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): O
   app.use(cookieParser());
   // Bulk upserts carry up to 10,000 contacts: their own, larger limit.
   app.use('/api/v1/contacts/bulk', express.json({ limit: '25mb' }));
+  // Up to 1,000 events per call. FHIR and HL7 v2 bodies are parsed by their module, so a bad body is answered in kind (OperationOutcome, ACK).
+  app.use('/api/v1/events', express.json({ limit: '5mb' }));
+  app.use(['/api/v1/fhir', '/api/v1/hl7'], express.raw({ type: () => true, limit: '10mb' }));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
   app.useGlobalPipes(createValidationPipe());

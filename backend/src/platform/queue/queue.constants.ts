@@ -4,6 +4,7 @@ export enum QueueName {
   Crypto = 'crypto',
   Imports = 'imports',
   Delivery = 'delivery',
+  Webhooks = 'webhooks',
   Campaigns = 'campaigns',
 }
 
@@ -14,6 +15,7 @@ export enum JobName {
   ImportsRun = 'imports.run',
   DeliverySend = 'delivery.send',
   DeliveryProbeDomain = 'delivery.probe-domain',
+  WebhooksDeliver = 'webhooks.deliver',
   CampaignsFanOut = 'campaigns.fan-out',
 }
 
@@ -24,6 +26,7 @@ export interface JobPayloads {
   [JobName.ImportsRun]: { importId: string };
   [JobName.DeliverySend]: { deliveryIds: string[] };
   [JobName.DeliveryProbeDomain]: { domain: string };
+  [JobName.WebhooksDeliver]: { deliveryId: string };
   [JobName.CampaignsFanOut]: { campaignId: string };
 }
 
@@ -33,5 +36,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ImportsRun]: QueueName.Imports,
   [JobName.DeliverySend]: QueueName.Delivery,
   [JobName.DeliveryProbeDomain]: QueueName.Delivery,
+  [JobName.WebhooksDeliver]: QueueName.Webhooks,
   [JobName.CampaignsFanOut]: QueueName.Campaigns,
 };

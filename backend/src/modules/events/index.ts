@@ -1,0 +1,12 @@
+export { EventsModule } from './events.module.js';
+export { EventsService } from './events.service.js';
+export { EHR_EVENT_TYPES, EVENT_TYPE_PATTERN } from './events.types.js';
+export type { ContactEventInput, EhrEventType, EventProperties, EventSource, RecordedEvent, StoredContactEvent } from './events.types.js';
+export { InboundService } from './inbound/inbound.service.js';
+export type { InboundChannel, InboundMessageView, InboundStatus } from './inbound/inbound.service.js';
+export { EhrMappingService, DEFAULT_MAPPING, allowedUrl } from './inbound/ehr-mapping.service.js';
+export type { EhrMapping } from './inbound/ehr-mapping.service.js';
+export { MllpListener } from './hl7/mllp-listener.js';
+export { buildAck } from './hl7/hl7-ack.js';
+export { Hl7Message, escape as hl7Escape, unescape as hl7Unescape } from './hl7/hl7-message.js';
+export { frame as mllpFrame, MllpFramer } from './hl7/mllp-framer.js';
