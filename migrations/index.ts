@@ -8,9 +8,9 @@ import { Templates1763900600000 } from './1763900600000-Templates.js';
 import { Delivery1763900700000 } from './1763900700000-Delivery.js';
 import { Segments1763900800000 } from './1763900800000-Segments.js';
 import { Tracking1763900900000 } from './1763900900000-Tracking.js';
+import { Campaigns1763901000000 } from './1763901000000-Campaigns.js';
 import { Events1763901100000 } from './1763901100000-Events.js';
 import { Webhooks1763901200000 } from './1763901200000-Webhooks.js';
-import { Campaigns1763901000000 } from './1763901000000-Campaigns.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -24,7 +24,7 @@ export const migrations = [
   Delivery1763900700000,
   Segments1763900800000,
   Tracking1763900900000,
+  Campaigns1763901000000,
   Events1763901100000,
   Webhooks1763901200000,
-  Campaigns1763901000000,
 ];
