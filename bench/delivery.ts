@@ -13,37 +13,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { csvStream } from '../test/support/csv-generator.js';
-import { bench, MAIN_JS, ROOT, runMain, startServices } from './lib.js';
+import { bench, MAIN_JS, nodemailerBaseline, ROOT, runMain, startServices, startSinkChild } from './lib.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const DIST = join(ROOT, 'backend/dist/backend/src');
 const FROM = 'Example Health <news@health.example>';
-
-interface Sink {
-  port: number;
-  caPem: string;
-  child: ChildProcess;
-}
-
-async function startSink(): Promise<Sink> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/mail-sink-child.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const found = out.split('\n').find((l) => l.startsWith('SINK '));
-      if (found) resolve(found.slice(5));
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`sink exited ${String(code)}`));
-    });
-  });
-  const info = JSON.parse(line) as { port: number; caPem: string };
-  return { ...info, child };
-}
 
 async function appContext(env: Record<string, string>): Promise<INestApplicationContext> {
   const { NestFactory } = await import('@nestjs/core');
@@ -55,7 +31,7 @@ async function appContext(env: Record<string, string>): Promise<INestApplication
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'hm-bench-delivery-'));
   const services = await startServices(dir);
-  const sink = await startSink();
+  const sink = await startSinkChild();
   let worker: ChildProcess | undefined;
   try {
     const caFile = join(dir, 'sink-ca.crt');
@@ -70,7 +46,7 @@ async function main() {
       MAIL_FROM: FROM,
       PUBLIC_URL: 'https://mail.health.example',
       DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '4',
-      DELIVERY_DOMAIN_CONNECTIONS: '2',
+      DELIVERY_DOMAIN_CONNECTIONS: process.env.BENCH_DOMAIN_CONNECTIONS ?? '4',
       DELIVERY_BATCH_SIZE: '100',
     };
     if ((await runMain(['migrate'], env)).code !== 0) throw new Error('migrate failed');
@@ -112,16 +88,14 @@ async function main() {
     const deliveries = app.get(DeliveryService);
     for (let i = 0; i < contactIds.length; i += 2000) {
       await deliveries.enqueue(
-        contactIds
-          .slice(i, i + 2000)
-          .map((contactId) => ({
-            idempotencyKey: `bench:1:${contactId}`,
-            templateVersionId: version.id,
-            contactId,
-            topicId,
-            purpose: 'campaign' as const,
-            campaignId: '1',
-          })),
+        contactIds.slice(i, i + 2000).map((contactId) => ({
+          idempotencyKey: `bench:1:${contactId}`,
+          templateVersionId: version.id,
+          contactId,
+          topicId,
+          purpose: 'campaign' as const,
+          campaignId: '1',
+        })),
       );
     }
     const enqueueSeconds = (performance.now() - started) / 1000;
@@ -148,34 +122,14 @@ async function main() {
       organization_name: 'Example Health',
       organization_address: 'Example Health, 100 Main Street, Springfield, ST 00000',
     });
-    const pool = nodemailer.createTransport({
-      pool: true,
-      host: '127.0.0.1',
-      port: sink.port,
-      requireTLS: true,
-      tls: { ca: sink.caPem, servername: 'localhost', minVersion: 'TLSv1.2' },
-    });
-    const sendAll = async (one: (i: number) => Promise<unknown>) => {
-      const t0 = performance.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 50 }, async () => {
-          while (next < N) await one(next++);
-        }),
-      );
-      return N / ((performance.now() - t0) / 1000);
-    };
-    const baseline = await sendAll((i) =>
-      pool.sendMail({
-        from: FROM,
-        to: `patient${String(i)}@example.com`,
-        subject: sample.subject,
-        html: sample.html,
-        text: sample.text,
-        list: { unsubscribe: 'https://mail.health.example/u/x' },
-      }),
-    );
-    pool.close();
+    const baseline = await nodemailerBaseline(sink, N, (i) => ({
+      from: FROM,
+      to: `patient${String(i)}@example.com`,
+      subject: sample.subject,
+      html: sample.html,
+      text: sample.text,
+      list: { unsubscribe: 'https://mail.health.example/u/x' },
+    }));
     await app.close();
     await db.end();
 

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import nodemailer from 'nodemailer';
 import { freePort } from '../backend/src/embedded/free-port.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../backend/src/embedded/postgres.js';
 import { startRedis, type RunningRedis } from '../backend/src/embedded/redis.js';
@@ -60,4 +61,54 @@ export function runMain(args: string[], env: Record<string, string>, onStderr?: 
 
 export function bench(name: string, figures: Record<string, unknown>) {
   process.stdout.write(`BENCH ${JSON.stringify({ name, ...figures })}\n`);
+}
+
+export interface SinkChild {
+  port: number;
+  caPem: string;
+  caFile: string;
+  /** Where the sink keeps its messages (`messages/<id>.json` with envelope and Message-ID). */
+  dataDir: string;
+  child: ChildProcess;
+}
+
+/** The dev mail sink in a process of its own (bench/mail-sink-child.ts), so both sides of a comparison pay for it equally. */
+export async function startSinkChild(): Promise<SinkChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/mail-sink-child.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const found = out.split('\n').find((l) => l.startsWith('SINK '));
+      if (found) resolve(found.slice(5));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`sink exited ${String(code)}`));
+    });
+  });
+  const info = JSON.parse(line) as { port: number; caPem: string; caFile: string };
+  return { ...info, dataDir: dirname(dirname(info.caFile)), child };
+}
+
+type MailOptions = Parameters<ReturnType<typeof nodemailer.createTransport>['sendMail']>[0];
+
+/** The raw baseline: a default nodemailer pool, STARTTLS required (TLS 1.2+, the sink's CA pinned), 50 sends in flight. Returns messages/s. */
+export async function nodemailerBaseline(sink: { port: number; caPem: string }, n: number, message: (i: number) => MailOptions): Promise<number> {
+  const pool = nodemailer.createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port: sink.port,
+    requireTLS: true,
+    tls: { ca: sink.caPem, servername: 'localhost', minVersion: 'TLSv1.2' },
+  });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < n) await pool.sendMail(message(next++));
+    }),
+  );
+  const rate = n / ((performance.now() - t0) / 1000);
+  pool.close();
+  return rate;
 }

@@ -1,0 +1,193 @@
+/**
+ * bench:campaign — a 50,000-recipient campaign end to end: approval, audience snapshot from a saved segment,
+ * fan-out in batches through BullMQ into deliveries, consent re-check, render, tracking links, MIME, DKIM-less
+ * TLS-only SMTP to a local STARTTLS sink, with a worker and a scheduler process as in production. Then, in the same
+ * run, a bare nodemailer pool sends the same rendered message to the same sink. The sink's own record counts
+ * recipients lost and messages duplicated.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { MessageStore } from '../backend/src/dev/mail-sink/index.js';
+import { csvStream } from '../test/support/csv-generator.js';
+import { bench, MAIN_JS, nodemailerBaseline, ROOT, runMain, startServices, startSinkChild } from './lib.js';
+
+const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
+const DIST = join(ROOT, 'backend/dist/backend/src');
+const FROM = 'Example Health <news@health.example>';
+const AUTHOR = { type: 'user' as const, id: 'bench-author' };
+const REVIEWER = { type: 'user' as const, id: 'bench-reviewer' };
+
+async function appContext(env: Record<string, string>): Promise<INestApplicationContext> {
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = (await import(join(DIST, 'app.module.js'))) as typeof import('../backend/src/app.module.js');
+  const { parseConfig } = (await import(join(DIST, 'config/index.js'))) as typeof import('../backend/src/config/index.js');
+  return NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', parseConfig(env)), { logger: ['warn', 'error'] });
+}
+
+function startProcess(role: 'worker' | 'scheduler', env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [MAIN_JS, role], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/** Every message the sink stored, as the recipient and Message-ID it recorded. */
+async function sinkRecord(dataDir: string): Promise<{ rcpt: string; messageId: string | null }[]> {
+  const { store } = await MessageStore.open(dataDir);
+  const out: { rcpt: string; messageId: string | null }[] = [];
+  for (let offset = 0; offset < store.count; offset += 500) {
+    for (const m of store.list({ offset, limit: 500 }).items) out.push({ rcpt: m.envelope.rcptTo[0], messageId: m.messageId });
+  }
+  return out;
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'hm-bench-campaign-'));
+  const services = await startServices(dir);
+  const sink = await startSinkChild();
+  const children: ChildProcess[] = [];
+  try {
+    const caFile = join(dir, 'sink-ca.crt');
+    await writeFile(caFile, sink.caPem);
+    const env: Record<string, string> = {
+      DATABASE_URL: services.pg.url,
+      REDIS_URL: services.redis.url,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      SMTP_TRANSPORT_MAP: `*=127.0.0.1:${String(sink.port)}`,
+      SMTP_CA_FILE: caFile,
+      MAIL_FROM: FROM,
+      PUBLIC_URL: 'https://mail.health.example',
+      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '4',
+      DELIVERY_DOMAIN_CONNECTIONS: '2',
+      DELIVERY_BATCH_SIZE: '100',
+      CAMPAIGN_SWEEP_SECONDS: '1',
+    };
+    if ((await runMain(['migrate'], env)).code !== 0) throw new Error('migrate failed');
+    const db = new pg.Client({ connectionString: services.pg.url });
+    db.on('error', () => undefined);
+    await db.connect();
+    await db.query(`INSERT INTO topics (key, name, kind) VALUES ('newsletter', 'Newsletter', 'marketing')`);
+    const csv = join(dir, 'patients.csv');
+    await pipeline(csvStream(N, 'bench'), createWriteStream(csv));
+    const imported = await runMain(['import', csv, '--topic', 'newsletter', '--attest', 'Benchmark data: synthetic patients with recorded consent.'], env);
+    if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr.slice(-500)}`);
+
+    const app = await appContext(env);
+    const { TemplatesService } = (await import(join(DIST, 'modules/templates/index.js'))) as typeof import('../backend/src/modules/templates/index.js');
+    const { SavedSegmentsService } = (await import(join(DIST, 'modules/segments/index.js'))) as typeof import('../backend/src/modules/segments/index.js');
+    const { CampaignsService } = (await import(join(DIST, 'modules/campaigns/index.js'))) as typeof import('../backend/src/modules/campaigns/index.js');
+    const templates = app.get(TemplatesService);
+    const meta = JSON.parse(await readFile(join(ROOT, 'templates/health-newsletter/meta.json'), 'utf8')) as {
+      name: string;
+      subject: string;
+      preheader: string;
+    };
+    const mjml = await readFile(join(ROOT, 'templates/health-newsletter/index.mjml'), 'utf8');
+    const created = await templates.create({ name: meta.name, category: 'marketing', subject: meta.subject, preheader: meta.preheader, mjml }, AUTHOR);
+    const version = (await templates.publish(created.template.id, AUTHOR)).version;
+    const segment = await app.get(SavedSegmentsService).create({ name: 'Newsletter subscribers', rule: { field: 'consent', topic: 'newsletter' } }, AUTHOR);
+    const campaigns = app.get(CampaignsService);
+    const campaign = await campaigns.create(
+      {
+        name: 'Benchmark newsletter',
+        topic: 'newsletter',
+        includeSegmentIds: [segment.id],
+        templateVersionId: version.id,
+        sender: { fromName: 'Example Health', replyTo: 'care@health.example' },
+      },
+      AUTHOR,
+    );
+    await campaigns.submit(campaign.id, AUTHOR);
+    await campaigns.approve(campaign.id, REVIEWER);
+
+    // A worker and a scheduler, each a process of its own, as in production.
+    children.push(startProcess('worker', env), startProcess('scheduler', env));
+    const queues = ['campaigns', 'delivery'].map((name) => new Queue(name, { connection: { url: services.redis.url }, prefix: '{hm}' }));
+    for (let i = 0; i < 300 && (await Promise.all(queues.map((q) => q.getWorkers()))).some((w) => w.length === 0); i++)
+      await new Promise((r) => setTimeout(r, 100));
+
+    const started = performance.now();
+    await campaigns.schedule(campaign.id, AUTHOR);
+    let state = { status: 'sending', done: 0, sent: 0, snapshot: null as number | null, fanned: null as number | null };
+    const deadline = Date.now() + 30 * 60_000;
+    let doneAt: number | undefined;
+    while (state.status !== 'sent' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      state = (
+        await db.query<typeof state>(
+          `SELECT c.status,
+                  (SELECT count(*) FILTER (WHERE status NOT IN ('queued', 'sending', 'deferred', 'paused'))::int FROM deliveries WHERE campaign_id = c.id) AS done,
+                  (SELECT count(*) FILTER (WHERE status = 'sent')::int FROM deliveries WHERE campaign_id = c.id) AS sent,
+                  extract(epoch FROM c.snapshot_at - c.started_at)::float AS snapshot,
+                  extract(epoch FROM c.fanout_completed_at - c.started_at)::float AS fanned
+             FROM campaigns c WHERE c.id = $1`,
+          [campaign.id],
+        )
+      ).rows[0];
+      if (state.done >= N) doneAt ??= performance.now();
+    }
+    const seconds = ((doneAt ?? performance.now()) - started) / 1000;
+    const sentSeconds = (performance.now() - started) / 1000;
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+    await Promise.all(queues.map((q) => q.close()));
+
+    // What the sink holds: every recipient once is the goal.
+    const record = await sinkRecord(sink.dataDir);
+    const perRecipient = new Map<string, number>();
+    for (const r of record) perRecipient.set(r.rcpt, (perRecipient.get(r.rcpt) ?? 0) + 1);
+    const lost = Array.from({ length: N }, (_, i) => `bench.${String(i)}@example.org`).filter((r) => !perRecipient.has(r)).length;
+    const duplicates = record.length - perRecipient.size;
+    const messageIds = new Set(record.map((r) => r.messageId)).size;
+
+    // Baseline: a default nodemailer pool, the same rendered message, the same sink, TLS required.
+    const sample = templates.renderPublished(await templates.publishedVersion(version.id), {
+      contact: { firstName: 'Alex', lastName: 'Sample', timeZone: 'America/New_York', locale: 'en-US' },
+      unsubscribe_url: 'https://mail.health.example/u/x',
+      preferences_url: 'https://mail.health.example/p/x',
+      organization_name: 'Example Health',
+      organization_address: 'Example Health, 100 Main Street, Springfield, ST 00000',
+    });
+    const baseline = await nodemailerBaseline(sink, N, (i) => ({
+      from: FROM,
+      to: `patient${String(i)}@example.com`,
+      subject: sample.subject,
+      html: sample.html,
+      text: sample.text,
+      list: { unsubscribe: 'https://mail.health.example/u/x' },
+    }));
+    await app.close();
+    await db.end();
+
+    const msgsPerS = Math.round(N / seconds);
+    process.stderr.write(
+      `campaign: ${String(state.sent)}/${String(N)} sent in ${seconds.toFixed(1)} s (audience frozen at ${String(state.snapshot?.toFixed(1))} s, ` +
+        `fan-out done at ${String(state.fanned?.toFixed(1))} s, status ${state.status} at ${sentSeconds.toFixed(1)} s)\n` +
+        `sink: ${String(record.length)} campaign messages, ${String(perRecipient.size)} recipients, ${String(messageIds)} Message-IDs; lost ${String(lost)}, duplicated ${String(duplicates)}\n` +
+        `nodemailer pool: ${baseline.toFixed(0)} msgs/s\n`,
+    );
+    bench('campaign', {
+      recipients: N,
+      msgs_per_s: msgsPerS,
+      baseline_msgs_per_s: Math.round(baseline),
+      ratio: Number((msgsPerS / baseline).toFixed(2)),
+      lost,
+      duplicates,
+    });
+  } catch (err) {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    sink.child.kill('SIGTERM');
+    await services.stop();
+  }
+}
+
+await main();
