@@ -11,6 +11,7 @@ import { Tracking1763900900000 } from './1763900900000-Tracking.js';
 import { Campaigns1763901000000 } from './1763901000000-Campaigns.js';
 import { Events1763901100000 } from './1763901100000-Events.js';
 import { Webhooks1763901200000 } from './1763901200000-Webhooks.js';
+import { Journeys1763901300000 } from './1763901300000-Journeys.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Campaigns1763901000000,
   Events1763901100000,
   Webhooks1763901200000,
+  Journeys1763901300000,
 ];

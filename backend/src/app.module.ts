@@ -10,8 +10,10 @@ import { ContactsModule } from './modules/contacts/index.js';
 import { DeliveryModule } from './modules/delivery/index.js';
 import { EngagementModule } from './modules/engagement/index.js';
 import { EventsModule } from './modules/events/index.js';
+import { WebhooksModule } from './modules/webhooks/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
+import { JourneysModule } from './modules/journeys/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
 
 import { TemplatesModule } from './modules/templates/index.js';
@@ -54,7 +56,9 @@ export class AppModule {
         TrackingModule.forRoles(roles),
         DeliveryModule.forRoles(roles),
         EventsModule.forRoles(roles),
+        WebhooksModule.forRoles(roles),
         CampaignsModule.forRoles(roles),
+        JourneysModule.forRoles(roles),
         ComplianceModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],

@@ -29,4 +29,5 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'inbound_messages', idColumn: 'id', idType: 'bigint', column: 'payload_enc', purpose: 'phi' },
   { table: 'webhook_subscriptions', idColumn: 'id', idType: 'integer', column: 'secret_enc', purpose: 'secrets' },
   { table: 'webhook_deliveries', idColumn: 'id', idType: 'bigint', column: 'payload_enc', purpose: 'phi' },
+  { table: 'journey_enrollments', idColumn: 'id', idType: 'bigint', column: 'context_enc', purpose: 'phi' },
 ];

@@ -28,10 +28,6 @@ export enum Permission {
   ReportsRead = 'reports:read',
   DeliveryRead = 'delivery:read',
   DeliveryManage = 'delivery:manage',
-  /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
-  EventsWrite = 'events:write',
-  IntegrationsRead = 'integrations:read',
-  IntegrationsManage = 'integrations:manage',
   ComplianceRead = 'compliance:read',
   /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
   EventsWrite = 'events:write',
@@ -41,6 +37,9 @@ export enum Permission {
   CampaignsManage = 'campaigns:manage',
   /** Approve or reject a submitted campaign (with four-eyes, never one's own). */
   CampaignsApprove = 'campaigns:approve',
+  JourneysRead = 'journeys:read',
+  /** Edit, publish, pause and archive journeys; enroll and remove contacts. */
+  JourneysManage = 'journeys:manage',
 }
 
 export enum Role {
@@ -74,6 +73,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.DeliveryRead,
     P.CampaignsRead,
     P.CampaignsManage,
+    P.JourneysRead,
+    P.JourneysManage,
   ],
   [Role.ComplianceOfficer]: [
     P.DashboardRead,
@@ -97,6 +98,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.CampaignsRead,
     P.CampaignsApprove,
     P.ComplianceRead,
+    P.JourneysRead,
   ],
   [Role.Analyst]: [P.DashboardRead, P.ReportsRead],
 };

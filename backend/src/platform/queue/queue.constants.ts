@@ -6,6 +6,7 @@ export enum QueueName {
   Delivery = 'delivery',
   Webhooks = 'webhooks',
   Campaigns = 'campaigns',
+  Journeys = 'journeys',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
@@ -17,6 +18,8 @@ export enum JobName {
   DeliveryProbeDomain = 'delivery.probe-domain',
   WebhooksDeliver = 'webhooks.deliver',
   CampaignsFanOut = 'campaigns.fan-out',
+  JourneysAdvance = 'journeys.advance',
+  JourneysWake = 'journeys.wake',
 }
 
 /** Payloads carry identifiers only, never PHI. */
@@ -28,6 +31,8 @@ export interface JobPayloads {
   [JobName.DeliveryProbeDomain]: { domain: string };
   [JobName.WebhooksDeliver]: { deliveryId: string };
   [JobName.CampaignsFanOut]: { campaignId: string };
+  [JobName.JourneysAdvance]: { enrollmentIds: string[] };
+  [JobName.JourneysWake]: { at: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -38,4 +43,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.DeliveryProbeDomain]: QueueName.Delivery,
   [JobName.WebhooksDeliver]: QueueName.Webhooks,
   [JobName.CampaignsFanOut]: QueueName.Campaigns,
+  [JobName.JourneysAdvance]: QueueName.Journeys,
+  [JobName.JourneysWake]: QueueName.Journeys,
 };

@@ -1,0 +1,11 @@
+export { JourneysModule } from './journeys.module.js';
+export { JourneysService } from './journeys.service.js';
+export type { JourneyInput } from './journeys.service.js';
+export { JourneyTriggers } from './journey-triggers.js';
+export type { TriggerResult } from './journey-triggers.js';
+export { JourneyRunner } from './journey-runner.js';
+export { JourneyStatsService } from './journey-stats.service.js';
+export { JourneyClock } from './journey-clock.js';
+export { parseGraph } from './journey-graph.js';
+export type { JourneyGraph, JourneyNode } from './journey-graph.js';
+export type { EnrollmentState, EnrollmentView, JourneyStats, JourneyView, NodeStats, StepView, TriggerEvent } from './journeys.types.js';
