@@ -1,5 +1,6 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { xml } from '@codemirror/lang-xml';
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import { Box } from '@mui/material';
@@ -39,6 +40,8 @@ export function CodeEditor({ value, onChange, label, testId }: { value: string; 
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           xml(),
+          syntaxHighlighting(defaultHighlightStyle),
+          bracketMatching(),
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label, spellcheck: 'false' }),
           EditorView.updateListener.of((update) => {
