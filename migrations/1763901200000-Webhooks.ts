@@ -34,6 +34,8 @@ export class Webhooks1763901200000 implements MigrationInterface {
         last_status      integer,
         last_error       text,
         next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+        -- Retries stop when WEBHOOK_RETRY_WINDOW_SECONDS have passed since this (reset by a manual replay).
+        series_started_at timestamptz NOT NULL DEFAULT now(),
         created_at       timestamptz NOT NULL DEFAULT now(),
         delivered_at     timestamptz,
         UNIQUE (subscription_id, event_key)
