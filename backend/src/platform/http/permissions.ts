@@ -28,10 +28,6 @@ export enum Permission {
   ReportsRead = 'reports:read',
   DeliveryRead = 'delivery:read',
   DeliveryManage = 'delivery:manage',
-  /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
-  EventsWrite = 'events:write',
-  IntegrationsRead = 'integrations:read',
-  IntegrationsManage = 'integrations:manage',
   ComplianceRead = 'compliance:read',
   /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
   EventsWrite = 'events:write',
