@@ -108,6 +108,15 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     'preview-as-contact': 'phi:reveal',
     'test-send': 'templates:manage',
   },
+  // Only a draft is edited; approving needs its own permission (and, with four eyes, someone other than the author).
+  campaigns: {
+    list: 'campaigns:read',
+    show: 'campaigns:read',
+    create: 'campaigns:manage',
+    edit: 'campaigns:manage',
+    approve: 'campaigns:approve',
+    report: 'reports:read',
+  },
   // The delivery log is read-only; a message's timeline is part of its page.
   deliveries: {
     list: 'delivery:read',

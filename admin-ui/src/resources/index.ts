@@ -4,6 +4,7 @@ import { apiKeys } from './api-keys';
 import { attributes } from './attributes';
 import { auditEvents } from './audit-events';
 import { authorizationTexts } from './authorization-texts';
+import { campaigns } from './campaigns';
 import { contacts } from './contacts';
 import { deliveries } from './deliveries';
 import { domainTls } from './domain-tls';
@@ -26,6 +27,7 @@ export const resources: ResourceProps[] = [
   imports,
   segments,
   templates,
+  campaigns,
   deliveries,
   domainTls,
   sendingDomains,
