@@ -3,22 +3,14 @@ import { Box, Card, CardContent, LinearProgress, Stack, Typography } from '@mui/
 import { formatDateTime, formatNumber } from '../../components/format';
 import { type CampaignProgress, campaignsApi, type CampaignStatus } from '../../providers/campaignsApi';
 import { formatDuration } from '../imports/ImportProgress';
+import { Figure } from './Figure';
 import { isLive } from './campaignStatus';
 import { usePolled } from './usePolled';
 
 const POLL_MS = 2000;
 
 function Count({ name, label, value }: { name: string; label: string; value: number }) {
-  return (
-    <Box sx={{ minWidth: 90 }} data-testid={`progress-${name}`} data-value={value}>
-      <Typography variant="caption" color="text.secondary">
-        {label}
-      </Typography>
-      <Typography variant="h6" component="p">
-        {formatNumber(value)}
-      </Typography>
-    </Box>
-  );
+  return <Figure testId={`progress-${name}`} label={label} value={value} minWidth={90} />;
 }
 
 export function ProgressView({ p }: { p: CampaignProgress }) {

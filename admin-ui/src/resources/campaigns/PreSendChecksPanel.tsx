@@ -2,6 +2,7 @@ import { Alert, AlertTitle, Box, Card, CardContent, CircularProgress, List, List
 
 import { formatNumber } from '../../components/format';
 import { campaignsApi, type PreSendChecks } from '../../providers/campaignsApi';
+import { Figure } from './Figure';
 import { usePolled } from './usePolled';
 
 const REASON: Record<string, string> = {
@@ -15,17 +16,8 @@ const REASON: Record<string, string> = {
   no_tls_domain: 'Recipient domain known to lack TLS (dropped, never sent in plain text)',
 };
 
-function Figure({ name, label, value }: { name: string; label: string; value: number }) {
-  return (
-    <Box sx={{ minWidth: 120 }} data-testid={`check-${name}`} data-value={value}>
-      <Typography variant="caption" color="text.secondary">
-        {label}
-      </Typography>
-      <Typography variant="h6" component="p">
-        {formatNumber(value)}
-      </Typography>
-    </Box>
-  );
+function Check({ name, label, value }: { name: string; label: string; value: number }) {
+  return <Figure testId={`check-${name}`} label={label} value={value} minWidth={120} />;
 }
 
 export function ChecksView({ checks }: { checks: PreSendChecks }) {
@@ -39,10 +31,10 @@ export function ChecksView({ checks }: { checks: PreSendChecks }) {
         </Alert>
       )}
       <Stack direction="row" spacing={3} useFlexGap sx={{ flexWrap: 'wrap' }}>
-        <Figure name="included" label="In the included segments" value={a.included} />
-        <Figure name="excluded-segments" label="Removed by excluded segments" value={a.excludedBySegments} />
-        <Figure name="audience" label={a.frozen ? 'Audience (frozen)' : 'Audience'} value={a.total} />
-        <Figure name="eligible" label="Expected to receive it" value={a.eligible} />
+        <Check name="included" label="In the included segments" value={a.included} />
+        <Check name="excluded-segments" label="Removed by excluded segments" value={a.excludedBySegments} />
+        <Check name="audience" label={a.frozen ? 'Audience (frozen)' : 'Audience'} value={a.total} />
+        <Check name="eligible" label="Expected to receive it" value={a.eligible} />
       </Stack>
       <Box>
         <Typography variant="subtitle2">Excluded at send time</Typography>
