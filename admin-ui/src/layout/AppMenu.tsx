@@ -7,6 +7,7 @@ const SECTIONS: ReadonlyArray<{ label: string; resources: readonly string[] }> =
   { label: 'Content', resources: ['templates'] },
   { label: 'Campaigns', resources: ['campaigns'] },
   { label: 'Delivery', resources: ['deliveries', 'domain-tls', 'sending-domains'] },
+  { label: 'Integrations', resources: ['inbound-messages', 'webhooks', 'webhook-deliveries'] },
   { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations'] },
 ];
 

@@ -135,6 +135,23 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     create: 'delivery:manage',
     delete: 'delivery:manage',
   },
+  // EHR integration: inbound messages (never their content) and the mapping; outbound webhooks.
+  'inbound-messages': {
+    list: 'integrations:read',
+    show: 'integrations:read',
+    reprocess: 'integrations:manage',
+  },
+  webhooks: {
+    list: 'integrations:read',
+    show: 'integrations:read',
+    create: 'integrations:manage',
+    delete: 'integrations:manage',
+    rotate: 'integrations:manage',
+  },
+  'webhook-deliveries': {
+    list: 'integrations:read',
+    replay: 'integrations:manage',
+  },
   // `edit` is the wizard resumed on an uploaded import (mapping, consent, start).
   imports: {
     list: 'imports:read',

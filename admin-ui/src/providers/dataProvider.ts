@@ -701,6 +701,7 @@ const API_PATHS: Readonly<Partial<Record<string, string>>> = {
   deliveries: '/delivery/messages',
   'domain-tls': '/delivery/domains',
   'sending-domains': '/delivery/sending-domains',
+  'inbound-messages': '/integrations/inbound-messages',
 };
 
 /** A list answer as `{ data, total }`, whether the endpoint answers that, a bare array, or `{ items, total }`. */

@@ -20,6 +20,9 @@ const MESSAGES: Readonly<Partial<Record<string, string>>> = {
   'resources.deliveries.name': 'Message |||| Delivery log',
   'resources.domain-tls.name': 'Domain TLS |||| Domain TLS',
   'resources.sending-domains.name': 'Sending domain |||| Sending domains',
+  'resources.inbound-messages.name': 'Inbound message |||| Integrations',
+  'resources.webhooks.name': 'Webhook |||| Webhooks',
+  'resources.webhook-deliveries.name': 'Webhook delivery |||| Webhook deliveries',
 };
 
 function pluralForm(message: string, count: unknown): string {

@@ -9,6 +9,7 @@ import { contacts } from './contacts';
 import { deliveries } from './deliveries';
 import { domainTls } from './domain-tls';
 import { imports } from './imports';
+import { inboundMessages } from './inbound-messages';
 import { keyRotations } from './key-rotations';
 import { segments } from './segments';
 import { sendingDomains } from './sending-domains';
@@ -16,6 +17,8 @@ import { suppressions } from './suppressions';
 import { templates } from './templates';
 import { topics } from './topics';
 import { users } from './users';
+import { webhookDeliveries } from './webhook-deliveries';
+import { webhooks } from './webhooks';
 
 /**
  * One folder per resource (`users/`, `contacts/`…), each exporting
@@ -31,6 +34,9 @@ export const resources: ResourceProps[] = [
   deliveries,
   domainTls,
   sendingDomains,
+  inboundMessages,
+  webhooks,
+  webhookDeliveries,
   topics,
   authorizationTexts,
   attributes,

@@ -12,4 +12,5 @@ export const API_KEY_SCOPES: ReadonlyArray<{ id: string; name: string }> = [
   { id: 'attributes:read', name: 'Read contact attributes (attributes:read)' },
   { id: 'imports:read', name: 'Read imports (imports:read)' },
   { id: 'imports:write', name: 'Run imports (imports:write)' },
+  { id: 'events:write', name: 'Send events, FHIR resources and HL7 v2 messages (events:write)' },
 ];
