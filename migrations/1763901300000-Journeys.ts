@@ -83,6 +83,8 @@ export class Journeys1763901300000 implements MigrationInterface {
         PRIMARY KEY (enrollment_id, step_key)
       )`);
     await q.query(`CREATE INDEX journey_steps_node_idx ON journey_steps (journey_id, node_id, outcome)`);
+    // The outbox: send steps whose message is not queued yet (normally for milliseconds; longer only after a crash).
+    await q.query(`CREATE INDEX journey_steps_unsent_idx ON journey_steps (at) WHERE node_type = 'send' AND outcome = 'queued' AND delivery_id IS NULL`);
 
     // Entry rules: when each contact last entered each journey (once, once per period, always).
     await q.query(`

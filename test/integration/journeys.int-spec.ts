@@ -528,6 +528,23 @@ describe('journeys: event-driven multi-step journeys over real Postgres, Redis a
     const s = await stats(journey.id);
     expect(s.nodes.wait).toMatchObject({ entered: 2, completed: 1, exited: 1 });
     expect(s.enrollments).toMatchObject({ completed: 1, removed: 1 });
+
+    // A pass that died after recording a send step but before queueing its message leaves the step without a
+    // delivery: the sweep queues it by the same idempotency key, which finds the message if it exists (no second one).
+    const linked = async () =>
+      (
+        await db.query<{ delivery_id: string | null }>(
+          `SELECT delivery_id::text AS delivery_id FROM journey_steps WHERE journey_id = $1 AND node_id = 'notice'`,
+          [journey.id],
+        )
+      ).rows[0].delivery_id;
+    const original = await linked();
+    await db.query(`UPDATE journey_steps SET delivery_id = NULL WHERE journey_id = $1 AND node_id = 'notice'`, [journey.id]);
+    await runner.requeueOverdue(0);
+    expect(await linked()).toBe(original);
+    expect((await db.query(`SELECT 1 FROM deliveries WHERE journey_id = $1`, [journey.id])).rowCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inbox('paused')).toHaveLength(1);
   });
 
   it('starts journeys from contact events recorded by the events module', async () => {

@@ -43,7 +43,6 @@ export interface StepRecord {
   nodeId: string;
   nodeType: JourneyNode['type'];
   outcome: string;
-  deliveryKey: string | null;
   at: Date;
 }
 
@@ -56,7 +55,6 @@ export interface Position {
   arrivedAt: Date;
   nextWakeAt: Date | null;
   waitEvent: string | null;
-  lastDeliveryKey: string | null;
   exitReason: string | null;
 }
 
@@ -177,20 +175,68 @@ export class JourneyRunner {
    * mid-job); one wake-up job runs them all. Returns how many were overdue (counted up to 10,000).
    */
   async requeueOverdue(graceMs = 5_000): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - graceMs);
+    await this.requeueUnsent(before);
     const [row] = await this.db.query<[{ n: number }]>(
       `SELECT count(*)::int AS n FROM (SELECT 1 FROM journey_enrollments e JOIN journeys j ON j.id = e.journey_id
           WHERE e.state = 'active' AND e.next_wake_at <= $1 AND j.status = 'active' LIMIT 10000) x`,
-      [new Date(this.clock.now().getTime() - graceMs)],
+      [before],
     );
     if (row.n) await this.jobs.wakeNow();
     return row.n;
   }
 
+  /** Send steps recorded before `before` whose message was never queued (the process died in between): queued now, by the same key. */
+  async requeueUnsent(before: Date): Promise<number> {
+    const rows = await this.db.query<(EnrollmentRow & { step_key: string; step_node: string })[]>(
+      `SELECT ${ENROLLMENT_COLUMNS}, s.step_key, s.node_id AS step_node
+         FROM journey_steps s JOIN journey_enrollments e ON e.id = s.enrollment_id
+        WHERE s.node_type = 'send' AND s.outcome = 'queued' AND s.delivery_id IS NULL AND s.at <= $1
+        ORDER BY s.at LIMIT 1000`,
+      [before],
+    );
+    if (rows.length === 0) return 0;
+    const graphs = await this.repo.graphsOf(rows.map((r) => ({ journeyId: r.journey_id, version: r.version })));
+    const sends: (DeliveryRequest & { idempotencyKey: string })[] = [];
+    for (const r of rows) {
+      const node = graphs.get(`${r.journey_id}:${String(r.version)}`)?.nodes.find((n) => n.id === r.step_node);
+      if (node?.type !== 'send') continue;
+      sends.push(this.sendRequest(r, node, r.step_key, templateContext(await this.openContext(r))));
+    }
+    await this.deliver(sends);
+    this.logger.warn({ requeued: sends.length }, 'journey messages queued again after a lost pass');
+    return sends.length;
+  }
+
+  private sendRequest(
+    row: EnrollmentRow,
+    node: NodeOf<'send'>,
+    stepKey: string,
+    context: Record<string, unknown>,
+  ): DeliveryRequest & { idempotencyKey: string } {
+    return {
+      idempotencyKey: `journey:${row.id}:${stepKey}`,
+      templateVersionId: node.templateVersionId as number,
+      contactId: row.contact_id,
+      topicId: node.topicId ?? null,
+      purpose: 'journey',
+      journeyId: row.journey_id,
+      enrollmentId: row.id,
+      stepKey,
+      context,
+    };
+  }
+
+  /**
+   * One pass: in a short transaction, lock the rows, interpret them and record their steps and moves; then, outside it,
+   * queue the messages of the send steps just recorded (an outbox: a step whose message is not queued yet has no
+   * delivery id, and `requeueOverdue` queues it again by the same idempotency key if this process dies first).
+   */
   private async pass(select: (tx: EntityManager, now: Date) => Promise<EnrollmentRow[]>): Promise<number> {
     const now = this.clock.now();
-    const { positions } = await this.db.transaction(async (tx) => {
+    const { positions, sends } = await this.db.transaction(async (tx) => {
       const rows = await select(tx, now);
-      if (rows.length === 0) return { positions: [] as Position[] };
+      if (rows.length === 0) return { positions: [] as Position[], sends: [] };
       const graphs = await this.repo.graphsOf(
         rows.map((r) => ({ journeyId: r.journey_id, version: r.version })),
         tx,
@@ -220,12 +266,48 @@ export class JourneyRunner {
           moved.push(this.fail(row, code));
         }
       }
-      await this.queueSends(pass);
-      await this.record(tx, pass.steps, moved, await this.repo.deliveryIdsByKey(pass.steps.flatMap((s) => (s.deliveryKey ? [s.deliveryKey] : []))));
-      return { positions: moved };
+      await insertSteps(tx, pass.steps);
+      await writePositions(tx, moved, this.clock.now());
+      return { positions: moved, sends: pass.sends };
     });
+    await this.deliver(sends);
     await this.jobs.wakeAt(positions.flatMap((p) => (p.state === 'active' && p.nextWakeAt && p.nextWakeAt > now ? [p.nextWakeAt] : [])));
     return positions.length;
+  }
+
+  /**
+   * Queues the messages of recorded send steps (existing idempotency keys are left alone, so a repeat is harmless) and
+   * links each step, and its enrollment's last message, to the delivery. A refused request fails its step only.
+   */
+  private async deliver(sends: readonly (DeliveryRequest & { idempotencyKey: string })[]): Promise<void> {
+    if (sends.length === 0) return;
+    const failed = new Map<string, string>();
+    try {
+      await this.deliveries.enqueue(sends);
+    } catch {
+      for (const send of sends) {
+        try {
+          await this.deliveries.enqueue([send]);
+        } catch (err) {
+          failed.set(send.idempotencyKey, `send_failed:${(err as { code?: string }).code ?? 'error'}`);
+        }
+      }
+    }
+    const ids = await this.repo.deliveryIdsByKey(sends.map((s) => s.idempotencyKey));
+    await this.db.query(
+      `WITH x AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS x(enrollment_id, step_key, delivery_id, outcome)),
+            steps AS (UPDATE journey_steps s SET delivery_id = x.delivery_id, outcome = coalesce(x.outcome, s.outcome)
+                        FROM x WHERE s.enrollment_id = x.enrollment_id AND s.step_key = x.step_key)
+       UPDATE journey_enrollments e SET last_delivery_id = l.delivery_id
+         FROM (SELECT enrollment_id, max(delivery_id) AS delivery_id FROM x GROUP BY enrollment_id) l
+        WHERE e.id = l.enrollment_id AND l.delivery_id IS NOT NULL AND (e.last_delivery_id IS NULL OR e.last_delivery_id < l.delivery_id)`,
+      [
+        sends.map((s) => s.enrollmentId),
+        sends.map((s) => s.stepKey),
+        sends.map((s) => ids.get(s.idempotencyKey) ?? null),
+        sends.map((s) => failed.get(s.idempotencyKey) ?? null),
+      ],
+    );
   }
 
   private fail(row: EnrollmentRow, reason: string): Position {
@@ -237,7 +319,6 @@ export class JourneyRunner {
       arrivedAt: row.arrived_at,
       nextWakeAt: null,
       waitEvent: null,
-      lastDeliveryKey: null,
       exitReason: reason,
     };
   }
@@ -261,7 +342,6 @@ export class JourneyRunner {
           arrivedAt,
           nextWakeAt: result.until,
           waitEvent: result.waitEvent ?? null,
-          lastDeliveryKey,
           exitReason: null,
         };
       }
@@ -273,7 +353,6 @@ export class JourneyRunner {
         nodeId: node.id,
         nodeType: node.type,
         outcome: result.outcome,
-        deliveryKey: result.kind === 'move' ? (result.deliveryKey ?? null) : null,
         at: pass.now,
       });
       seq += 1;
@@ -286,7 +365,6 @@ export class JourneyRunner {
           arrivedAt,
           nextWakeAt: null,
           waitEvent: null,
-          lastDeliveryKey,
           exitReason: result.reason,
         };
       }
@@ -319,20 +397,9 @@ export class JourneyRunner {
           const until = quietUntil(now, quiet, facts.timeZone ?? quiet.timeZone);
           if (until) return { kind: 'hold', until };
         }
-        const context = await pass.context(row);
-        const key = `journey:${row.id}:${at.stepKey}`;
-        pass.sends.push({
-          idempotencyKey: key,
-          templateVersionId: node.templateVersionId as number,
-          contactId: row.contact_id,
-          topicId: node.topicId ?? null,
-          purpose: 'journey',
-          journeyId: row.journey_id,
-          enrollmentId: row.id,
-          stepKey: at.stepKey,
-          context: templateContext(context),
-        });
-        return { kind: 'move', next: node.next, outcome: 'queued', deliveryKey: key };
+        const send = this.sendRequest(row, node, at.stepKey, templateContext(await pass.context(row)));
+        pass.sends.push(send);
+        return { kind: 'move', next: node.next, outcome: 'queued', deliveryKey: send.idempotencyKey };
       }
       case 'wait': {
         const target = addDuration(at.arrivedAt, node.duration);
@@ -427,28 +494,6 @@ export class JourneyRunner {
     }
   }
 
-  /** Queues every message of the pass in one call; if one request is refused, the others still go, one by one. */
-  private async queueSends(pass: Pass): Promise<void> {
-    if (pass.sends.length === 0) return;
-    try {
-      await this.deliveries.enqueue(pass.sends);
-    } catch {
-      for (const send of pass.sends) {
-        try {
-          await this.deliveries.enqueue([send]);
-        } catch (err) {
-          const step = pass.steps.find((s) => s.deliveryKey === send.idempotencyKey);
-          if (step) step.outcome = `send_failed:${(err as { code?: string }).code ?? 'error'}`;
-        }
-      }
-    }
-  }
-
-  private async record(tx: EntityManager, steps: StepRecord[], moved: Position[], deliveryIds: Map<string, string>): Promise<void> {
-    await insertSteps(tx, steps, deliveryIds);
-    await writePositions(tx, moved, this.clock.now(), deliveryIds);
-  }
-
   async openContext(e: EnrollmentRow): Promise<SealedContext> {
     const opened = await this.repo.openContext(e.id, e.context_enc);
     return { type: typeof opened.type === 'string' ? opened.type : 'api', properties: (opened.properties as Record<string, unknown> | undefined) ?? {} };
@@ -463,12 +508,15 @@ export class JourneyRunner {
   }
 }
 
-/** Records steps in one statement; a step key seen before for the enrollment is a unique violation, never a second run. */
-export async function insertSteps(tx: EntityManager, steps: readonly StepRecord[], deliveryIds = new Map<string, string>()): Promise<void> {
+/**
+ * Records steps in one statement; a step key seen before for the enrollment is a unique violation, never a second run.
+ * Send steps get their delivery id once the message is queued (see `deliver`).
+ */
+export async function insertSteps(tx: EntityManager, steps: readonly StepRecord[]): Promise<void> {
   if (steps.length === 0) return;
   await tx.query(
-    `INSERT INTO journey_steps (enrollment_id, step_key, journey_id, version, node_id, node_type, outcome, delivery_id, at)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::timestamptz[])`,
+    `INSERT INTO journey_steps (enrollment_id, step_key, journey_id, version, node_id, node_type, outcome, at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
     [
       steps.map((s) => s.enrollmentId),
       steps.map((s) => s.stepKey),
@@ -477,22 +525,20 @@ export async function insertSteps(tx: EntityManager, steps: readonly StepRecord[
       steps.map((s) => s.nodeId),
       steps.map((s) => s.nodeType),
       steps.map((s) => s.outcome),
-      steps.map((s) => (s.deliveryKey ? (deliveryIds.get(s.deliveryKey) ?? null) : null)),
       steps.map((s) => s.at),
     ],
   );
 }
 
 /** Writes enrollments' new positions in one statement. */
-export async function writePositions(tx: EntityManager, moved: readonly Position[], now: Date, deliveryIds = new Map<string, string>()): Promise<void> {
+export async function writePositions(tx: EntityManager, moved: readonly Position[], now: Date): Promise<void> {
   if (moved.length === 0) return;
   await tx.query(
     `UPDATE journey_enrollments e
         SET state = x.state, node_id = x.node_id, step_seq = x.step_seq, arrived_at = x.arrived_at, next_wake_at = x.next_wake_at,
-            wait_event = x.wait_event, last_delivery_id = coalesce(x.last_delivery_id, e.last_delivery_id), exit_reason = x.exit_reason,
-            finished_at = CASE WHEN x.state = 'active' THEN NULL ELSE $10::timestamptz END, updated_at = now()
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::bigint[], $9::text[])
-            AS x(id, state, node_id, step_seq, arrived_at, next_wake_at, wait_event, last_delivery_id, exit_reason)
+            wait_event = x.wait_event, exit_reason = x.exit_reason, finished_at = CASE WHEN x.state = 'active' THEN NULL ELSE $9::timestamptz END, updated_at = now()
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[])
+            AS x(id, state, node_id, step_seq, arrived_at, next_wake_at, wait_event, exit_reason)
       WHERE e.id = x.id`,
     [
       moved.map((m) => m.id),
@@ -502,7 +548,6 @@ export async function writePositions(tx: EntityManager, moved: readonly Position
       moved.map((m) => m.arrivedAt),
       moved.map((m) => m.nextWakeAt),
       moved.map((m) => m.waitEvent),
-      moved.map((m) => (m.lastDeliveryKey ? (deliveryIds.get(m.lastDeliveryKey) ?? null) : null)),
       moved.map((m) => m.exitReason),
       now,
     ],

@@ -249,7 +249,6 @@ export class JourneyTriggers {
         nodeId,
         nodeType,
         outcome,
-        deliveryKey: null,
         at: now,
       });
       for (const event of own) {
@@ -270,7 +269,6 @@ export class JourneyTriggers {
             arrivedAt: now,
             nextWakeAt: now,
             waitEvent: null,
-            lastDeliveryKey: null,
             exitReason: null,
           });
           moved.push(row.id);
@@ -383,5 +381,5 @@ export function dateRule(attribute: string, day: string): SegmentRule {
 }
 
 function finished(row: EnrollmentRow, nodeId: string): Omit<Position, 'state' | 'exitReason'> {
-  return { id: row.id, nodeId, stepSeq: row.step_seq + 1, arrivedAt: row.arrived_at, nextWakeAt: null, waitEvent: null, lastDeliveryKey: null };
+  return { id: row.id, nodeId, stepSeq: row.step_seq + 1, arrivedAt: row.arrived_at, nextWakeAt: null, waitEvent: null };
 }

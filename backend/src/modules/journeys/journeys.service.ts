@@ -265,7 +265,6 @@ export class JourneysService {
           arrivedAt: r.arrived_at,
           nextWakeAt: null,
           waitEvent: null,
-          lastDeliveryKey: null,
           exitReason: 'removed',
         })),
         this.clock.now(),
