@@ -14,7 +14,7 @@ import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
 import { waitFor } from '../support/backend-process.js';
 import { launchCampaign, publishTemplate, SinkIndex, SYSTEM } from '../support/campaigns.js';
-import { startTestApp, superuser, type TestApp } from '../support/stack.js';
+import { dumpDatabase, phiFound, startTestApp, superuser, type TestApp } from '../support/stack.js';
 
 const PASSWORD = 'granite-otter-lantern-42';
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
@@ -304,6 +304,11 @@ describe('campaigns: approval, pre-send checks, sending, pause/resume/cancel, sn
     expect(csv.body).toContain('\r\ndelivered,8\r\n');
     expect(csv.body).toContain('https://clinic.example/flu-shots,1,1,1');
     expect((await new ApiClient(t.baseUrl).get(`/api/v1/campaigns/${id}/report.csv`)).status).toBe(401);
+    // Aggregates and domains only: no address in the report, the checks or the CSV, nor in plain text anywhere in the database.
+    const addresses = ['patient0@sink.test', 'patient7@sink.test', 'noconsent@sink.test', 'patient@notls.test'];
+    const checks = await officer.get(`/api/v1/campaigns/${id}/checks`);
+    expect(phiFound(JSON.stringify(report) + JSON.stringify(checks.body) + csv.body, addresses)).toEqual([]);
+    expect(phiFound(await dumpDatabase(t.databaseUrl), addresses)).toEqual([]);
 
     const audit = await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject_type = 'campaign' AND subject_id = $1 ORDER BY id`, [id]);
     expect(audit.rows.map((r) => r.action)).toEqual([
