@@ -64,7 +64,7 @@ async function main() {
       MAIL_FROM: FROM,
       PUBLIC_URL: 'https://mail.health.example',
       DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '4',
-      DELIVERY_DOMAIN_CONNECTIONS: '2',
+      DELIVERY_DOMAIN_CONNECTIONS: process.env.BENCH_DOMAIN_CONNECTIONS ?? '4',
       DELIVERY_BATCH_SIZE: '100',
       CAMPAIGN_SWEEP_SECONDS: '1',
     };
