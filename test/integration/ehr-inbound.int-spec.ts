@@ -449,6 +449,9 @@ describe('EHR integration in: events API, FHIR R4, HL7 v2 over MLLP and HTTP', (
         const wrongEncoding = await client.send(hl7('adt-a08').replace('MSH|^~\\&|', 'MSH|^~\\|'));
         expect(msa(wrongEncoding)).toBe('AR');
         expect(errText(wrongEncoding)[0]).toMatch(/^102 MSH-2/);
+        const badSegment = await client.send(hl7('adt-a08').replace('MSG00008', 'MSG-BADSEG').replace('\rPV1|', '\rpv1|'));
+        expect(msa(badSegment)).toBe('AR');
+        expect(errText(badSegment)[0]).toMatch(/^100 segment 4/);
         const wrongVersion = await client.send(hl7('adt-a08').replace('|P|2.5.1', '|P|3.0').replace('MSG00008', 'MSG-V3'));
         expect(msa(wrongVersion)).toBe('AR');
         expect(errText(wrongVersion)[0]).toMatch(/^203 /);

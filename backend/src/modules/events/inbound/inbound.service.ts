@@ -131,7 +131,12 @@ export class InboundService {
     this.flushing = true;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, BATCH_MAX);
+        // One batch per caller (its audit entry names one actor): the oldest message's caller first.
+        const actor = actorKey(this.queue[0].actor);
+        const batch: Pending[] = [];
+        const rest: Pending[] = [];
+        for (const p of this.queue) (batch.length < BATCH_MAX && actorKey(p.actor) === actor ? batch : rest).push(p);
+        this.queue = rest;
         try {
           const handled = await this.handleHl7Batch(batch.map((p) => ({ raw: p.raw, channel: p.channel, actor: p.actor })));
           batch.forEach((p, i) => {
@@ -179,7 +184,6 @@ export class InboundService {
     const toApply = results.map((h, i) => ({ h, i })).filter(({ h }) => h.mapped?.ok && h.status !== 'duplicate');
     const ids = await this.reserveIds(items.map((item, i) => item.id ?? (results[i].status === 'duplicate' ? 'skip' : undefined)));
     if (toApply.length) {
-      // One actor per batch for the audit entry: the first message's (all MLLP messages share one).
       const outcomes = await this.applier.apply(
         toApply.map(({ h, i }) => ({ changes: h.mapped?.ok ? h.mapped.changes : [], inboundMessageId: ids[i] })),
         mapping,
@@ -503,4 +507,8 @@ function summary(problems: FieldProblem[]): string {
 function segField(field: string): { segment?: string; field?: number } {
   const m = /^([A-Z][A-Z0-9]{2})(?:-(\d+))?/.exec(field);
   return m ? { segment: m[1], field: m[2] ? Number(m[2]) : undefined } : {};
+}
+
+function actorKey(actor: AuditActor): string {
+  return `${actor.type}:${actor.id ?? ''}`;
 }
