@@ -6,31 +6,29 @@
  * recipients lost and messages duplicated.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import pg from 'pg';
 import { MessageStore } from '../backend/src/dev/mail-sink/index.js';
-import { csvStream } from '../test/support/csv-generator.js';
-import { bench, MAIN_JS, nodemailerBaseline, ROOT, runMain, startServices, startSinkChild } from './lib.js';
+import {
+  appContext,
+  bench,
+  BENCH_FROM,
+  DIST,
+  MAIN_JS,
+  nodemailerBaseline,
+  publishNewsletterStarter,
+  sampleMessage,
+  seedNewsletterPatients,
+  sendBenchEnv,
+  startServices,
+  startSinkChild,
+} from './lib.js';
 
 const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
-const DIST = join(ROOT, 'backend/dist/backend/src');
-const FROM = 'Example Health <news@health.example>';
 const AUTHOR = { type: 'user' as const, id: 'bench-author' };
 const REVIEWER = { type: 'user' as const, id: 'bench-reviewer' };
-
-async function appContext(env: Record<string, string>): Promise<INestApplicationContext> {
-  const { NestFactory } = await import('@nestjs/core');
-  const { AppModule } = (await import(join(DIST, 'app.module.js'))) as typeof import('../backend/src/app.module.js');
-  const { parseConfig } = (await import(join(DIST, 'config/index.js'))) as typeof import('../backend/src/config/index.js');
-  return NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', parseConfig(env)), { logger: ['warn', 'error'] });
-}
 
 function startProcess(role: 'worker' | 'scheduler', env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [MAIN_JS, role], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -52,45 +50,12 @@ async function main() {
   const sink = await startSinkChild();
   const children: ChildProcess[] = [];
   try {
-    const caFile = join(dir, 'sink-ca.crt');
-    await writeFile(caFile, sink.caPem);
-    const env: Record<string, string> = {
-      DATABASE_URL: services.pg.url,
-      REDIS_URL: services.redis.url,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
-      SMTP_TRANSPORT_MAP: `*=127.0.0.1:${String(sink.port)}`,
-      SMTP_CA_FILE: caFile,
-      MAIL_FROM: FROM,
-      PUBLIC_URL: 'https://mail.health.example',
-      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '4',
-      DELIVERY_DOMAIN_CONNECTIONS: process.env.BENCH_DOMAIN_CONNECTIONS ?? '4',
-      DELIVERY_BATCH_SIZE: '100',
-      CAMPAIGN_SWEEP_SECONDS: '1',
-    };
-    if ((await runMain(['migrate'], env)).code !== 0) throw new Error('migrate failed');
-    const db = new pg.Client({ connectionString: services.pg.url });
-    db.on('error', () => undefined);
-    await db.connect();
-    await db.query(`INSERT INTO topics (key, name, kind) VALUES ('newsletter', 'Newsletter', 'marketing')`);
-    const csv = join(dir, 'patients.csv');
-    await pipeline(csvStream(N, 'bench'), createWriteStream(csv));
-    const imported = await runMain(['import', csv, '--topic', 'newsletter', '--attest', 'Benchmark data: synthetic patients with recorded consent.'], env);
-    if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr.slice(-500)}`);
-
+    const env = await sendBenchEnv(dir, services, sink, { CAMPAIGN_SWEEP_SECONDS: '1' });
+    const db = await seedNewsletterPatients(dir, env, N);
     const app = await appContext(env);
-    const { TemplatesService } = (await import(join(DIST, 'modules/templates/index.js'))) as typeof import('../backend/src/modules/templates/index.js');
     const { SavedSegmentsService } = (await import(join(DIST, 'modules/segments/index.js'))) as typeof import('../backend/src/modules/segments/index.js');
     const { CampaignsService } = (await import(join(DIST, 'modules/campaigns/index.js'))) as typeof import('../backend/src/modules/campaigns/index.js');
-    const templates = app.get(TemplatesService);
-    const meta = JSON.parse(await readFile(join(ROOT, 'templates/health-newsletter/meta.json'), 'utf8')) as {
-      name: string;
-      subject: string;
-      preheader: string;
-    };
-    const mjml = await readFile(join(ROOT, 'templates/health-newsletter/index.mjml'), 'utf8');
-    const created = await templates.create({ name: meta.name, category: 'marketing', subject: meta.subject, preheader: meta.preheader, mjml }, AUTHOR);
-    const version = (await templates.publish(created.template.id, AUTHOR)).version;
+    const { templates, versionId } = await publishNewsletterStarter(app, AUTHOR);
     const segment = await app.get(SavedSegmentsService).create({ name: 'Newsletter subscribers', rule: { field: 'consent', topic: 'newsletter' } }, AUTHOR);
     const campaigns = app.get(CampaignsService);
     const campaign = await campaigns.create(
@@ -98,7 +63,7 @@ async function main() {
         name: 'Benchmark newsletter',
         topic: 'newsletter',
         includeSegmentIds: [segment.id],
-        templateVersionId: version.id,
+        templateVersionId: versionId,
         sender: { fromName: 'Example Health', replyTo: 'care@health.example' },
       },
       AUTHOR,
@@ -147,15 +112,9 @@ async function main() {
     const messageIds = new Set(record.map((r) => r.messageId)).size;
 
     // Baseline: a default nodemailer pool, the same rendered message, the same sink, TLS required.
-    const sample = templates.renderPublished(await templates.publishedVersion(version.id), {
-      contact: { firstName: 'Alex', lastName: 'Sample', timeZone: 'America/New_York', locale: 'en-US' },
-      unsubscribe_url: 'https://mail.health.example/u/x',
-      preferences_url: 'https://mail.health.example/p/x',
-      organization_name: 'Example Health',
-      organization_address: 'Example Health, 100 Main Street, Springfield, ST 00000',
-    });
+    const sample = await sampleMessage(templates, versionId);
     const baseline = await nodemailerBaseline(sink, N, (i) => ({
-      from: FROM,
+      from: BENCH_FROM,
       to: `patient${String(i)}@example.com`,
       subject: sample.subject,
       html: sample.html,

@@ -1,13 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { INestApplicationContext } from '@nestjs/common';
 import nodemailer from 'nodemailer';
+import pg from 'pg';
+import type { TemplatesService } from '../backend/src/modules/templates/index.js';
+import { csvStream } from '../test/support/csv-generator.js';
 import { freePort } from '../backend/src/embedded/free-port.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../backend/src/embedded/postgres.js';
 import { startRedis, type RunningRedis } from '../backend/src/embedded/redis.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const MAIN_JS = join(ROOT, 'backend/dist/backend/src/main.js');
+export const DIST = join(ROOT, 'backend/dist/backend/src');
+export const BENCH_FROM = 'Example Health <news@health.example>';
 
 export async function startServices(dir: string): Promise<{ pg: RunningPostgres; redis: RunningRedis; stop(): Promise<void> }> {
   const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), password: 'bench', database: 'bench', persistent: false });
@@ -111,4 +120,73 @@ export async function nodemailerBaseline(sink: { port: number; caPem: string }, 
   const rate = n / ((performance.now() - t0) / 1000);
   pool.close();
   return rate;
+}
+
+/** The backend's environment in a send benchmark: every message to the sink (its CA pinned), the worker's delivery settings. */
+export async function sendBenchEnv(
+  dir: string,
+  services: { pg: RunningPostgres; redis: RunningRedis },
+  sink: { port: number; caPem: string },
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const caFile = join(dir, 'sink-ca.crt');
+  await writeFile(caFile, sink.caPem);
+  return {
+    DATABASE_URL: services.pg.url,
+    REDIS_URL: services.redis.url,
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    SMTP_TRANSPORT_MAP: `*=127.0.0.1:${String(sink.port)}`,
+    SMTP_CA_FILE: caFile,
+    MAIL_FROM: BENCH_FROM,
+    PUBLIC_URL: 'https://mail.health.example',
+    DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '4',
+    DELIVERY_DOMAIN_CONNECTIONS: process.env.BENCH_DOMAIN_CONNECTIONS ?? '4',
+    DELIVERY_BATCH_SIZE: '100',
+    ...extra,
+  };
+}
+
+/** Migrates, adds the `newsletter` topic and imports `n` synthetic patients (`bench.<i>@example.org`) with its consent through the CLI. */
+export async function seedNewsletterPatients(dir: string, env: Record<string, string>, n: number): Promise<pg.Client> {
+  if ((await runMain(['migrate'], env)).code !== 0) throw new Error('migrate failed');
+  const db = new pg.Client({ connectionString: env.DATABASE_URL });
+  db.on('error', () => undefined);
+  await db.connect();
+  await db.query(`INSERT INTO topics (key, name, kind) VALUES ('newsletter', 'Newsletter', 'marketing')`);
+  const csv = join(dir, 'patients.csv');
+  await pipeline(csvStream(n, 'bench'), createWriteStream(csv));
+  const imported = await runMain(['import', csv, '--topic', 'newsletter', '--attest', 'Benchmark data: synthetic patients with recorded consent.'], env);
+  if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr.slice(-500)}`);
+  return db;
+}
+
+/** The built backend as an application context without roles (services only), like a CLI command. */
+export async function appContext(env: Record<string, string>): Promise<INestApplicationContext> {
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = (await import(join(DIST, 'app.module.js'))) as typeof import('../backend/src/app.module.js');
+  const { parseConfig } = (await import(join(DIST, 'config/index.js'))) as typeof import('../backend/src/config/index.js');
+  return NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', parseConfig(env)), { logger: ['warn', 'error'] });
+}
+
+/** The health-newsletter starter, created and published through the built TemplatesService; returns the service and the version id. */
+export async function publishNewsletterStarter(app: INestApplicationContext, actor: { type: 'system' | 'user'; id: string }) {
+  const { TemplatesService } = (await import(join(DIST, 'modules/templates/index.js'))) as typeof import('../backend/src/modules/templates/index.js');
+  const templates = app.get(TemplatesService);
+  const meta = JSON.parse(await readFile(join(ROOT, 'templates/health-newsletter/meta.json'), 'utf8')) as { name: string; subject: string; preheader: string };
+  const mjml = await readFile(join(ROOT, 'templates/health-newsletter/index.mjml'), 'utf8');
+  const created = await templates.create({ name: meta.name, category: 'marketing', subject: meta.subject, preheader: meta.preheader, mjml }, actor);
+  const versionId = (await templates.publish(created.template.id, actor)).version.id;
+  return { templates, versionId };
+}
+
+/** The baseline's message: the published version rendered once for a sample patient. */
+export async function sampleMessage(templates: TemplatesService, versionId: number) {
+  return templates.renderPublished(await templates.publishedVersion(versionId), {
+    contact: { firstName: 'Alex', lastName: 'Sample', timeZone: 'America/New_York', locale: 'en-US' },
+    unsubscribe_url: 'https://mail.health.example/u/x',
+    preferences_url: 'https://mail.health.example/p/x',
+    organization_name: 'Example Health',
+    organization_address: 'Example Health, 100 Main Street, Springfield, ST 00000',
+  });
 }
