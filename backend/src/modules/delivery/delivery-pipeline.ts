@@ -111,9 +111,18 @@ export class DeliveryPipeline {
         finished.push({ id: row.id, status: 'failed', reason: 'render_failed', detail: (err as Error).message.slice(0, 200), evidence: null });
       }
     }
-    const outcomes = await Promise.all([...byDomain].map(([domain, messages]) => this.sendDomain(domain, messages)));
-    for (const outcome of outcomes.flat()) finished.push({ ...toFinished(outcome), messageId: messageIds.get(outcome.deliveryId) });
-    return { processed: rows.length, retry: await this.record(rows, finished) };
+    // Outcomes are recorded every few messages, not at the end of the batch: a worker killed mid-batch
+    // leaves at most that many accepted messages unrecorded (and so sent again on recovery).
+    const recorder = new OutcomeRecorder((batch) => this.record(rows, batch));
+    recorder.add(finished);
+    await Promise.all(
+      [...byDomain].map(([domain, messages]) =>
+        this.sendDomain(domain, messages, (outcome) => {
+          recorder.add([{ ...toFinished(outcome), messageId: messageIds.get(outcome.deliveryId) }]);
+        }),
+      ),
+    );
+    return { processed: rows.length, retry: await recorder.done() };
   }
 
   private async claim(ids: readonly string[]): Promise<ClaimedRow[]> {
@@ -255,7 +264,7 @@ export class DeliveryPipeline {
     return { address, domain: address.slice(address.lastIndexOf('@') + 1).toLowerCase() };
   }
 
-  private async sendDomain(domain: string, messages: OutgoingMessage[]): Promise<Outcome[]> {
+  private async sendDomain(domain: string, messages: OutgoingMessage[], onOutcome: (outcome: Outcome) => void): Promise<void> {
     const route = await this.router.route(domain);
     const blocked = route.kind === 'relay' ? null : await this.domains.knownNoTls(domain);
     if (blocked || route.problem) {
@@ -275,12 +284,12 @@ export class DeliveryPipeline {
         );
       }
       const detail = blocked ? `domain probed without usable TLS: ${blocked}` : `no usable route: ${route.problem ?? ''}`;
-      return messages.map((m) => ({ deliveryId: m.deliveryId, status, reason, detail, evidence }));
+      for (const m of messages) onOutcome({ deliveryId: m.deliveryId, status, reason, detail, evidence });
+      return;
     }
-    const result = await this.sender.send(route, messages);
+    const result = await this.sender.send(route, messages, onOutcome);
     if (result.tlsFailures.length) await this.domains.recordTlsFailures(domain, route.mtaStsMode === 'none' ? 'no-policy-found' : 'sts', result.tlsFailures);
     if (route.kind !== 'relay') await this.domains.learn(domain, route.mtaStsMode, result.domainStatus);
-    return result.outcomes;
   }
 
   /** Writes every outcome in one statement, then events and bounces. Returns the deferred ones with their next attempt. */
@@ -345,4 +354,40 @@ export class DeliveryPipeline {
 function toFinished(o: Outcome): Finished {
   if (o.status === 'sent') return { id: o.deliveryId, status: 'sent', reason: null, detail: null, evidence: o.evidence };
   return { id: o.deliveryId, status: o.status, reason: o.reason, detail: o.detail, evidence: o.evidence };
+}
+
+const RECORD_EVERY = 10;
+
+/** Collects outcomes and writes them in small groups, one write at a time; `done()` writes the rest and returns the retries. */
+class OutcomeRecorder {
+  private readonly pending: Finished[] = [];
+  private readonly retry: { id: string; at: Date }[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+
+  constructor(private readonly write: (batch: Finished[]) => Promise<{ id: string; at: Date }[]>) {}
+
+  add(items: Finished[]): void {
+    this.pending.push(...items);
+    if (this.pending.length >= RECORD_EVERY) this.flush();
+  }
+
+  async done(): Promise<{ id: string; at: Date }[]> {
+    this.flush();
+    await this.chain;
+    if (this.failure) throw this.failure;
+    return this.retry;
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.chain = this.chain.then(async () => {
+      try {
+        this.retry.push(...(await this.write(batch)));
+      } catch (err) {
+        this.failure ??= err instanceof Error ? err : new Error('recording outcomes failed');
+      }
+    });
+  }
 }

@@ -50,21 +50,26 @@ export class DomainSender {
     private readonly throttle: SendThrottle,
   ) {}
 
-  async send(route: Route, messages: OutgoingMessage[]): Promise<DomainResult> {
+  /** `onOutcome` hears each message's outcome as soon as it is known, so the caller can record it before the batch ends. */
+  async send(route: Route, messages: OutgoingMessage[], onOutcome?: (outcome: Outcome) => void): Promise<DomainResult> {
     const result: DomainResult = { outcomes: [], tlsFailures: [], domainStatus: { status: 'unreachable' } };
+    const emit = (outcome: Outcome) => {
+      result.outcomes.push(outcome);
+      onOutcome?.(outcome);
+    };
     const queue = [...messages];
     const lanes = Math.max(1, Math.min(this.config.DELIVERY_DOMAIN_CONNECTIONS, messages.length));
-    await Promise.all(Array.from({ length: lanes }, () => this.lane(route, queue, result)));
+    await Promise.all(Array.from({ length: lanes }, () => this.lane(route, queue, result, emit)));
     return result;
   }
 
-  private async lane(route: Route, queue: OutgoingMessage[], result: DomainResult): Promise<void> {
+  private async lane(route: Route, queue: OutgoingMessage[], result: DomainResult, emit: (outcome: Outcome) => void): Promise<void> {
     let current: SessionOrFailure | null = null;
     let retriedOnFreshSession = false;
     for (let message = queue.shift(); message; message = queue.shift()) {
       current ??= await this.sessionFor(route, result);
       if (!current.ok) {
-        result.outcomes.push(this.failureOutcome(message.deliveryId, route, current));
+        emit(this.failureOutcome(message.deliveryId, route, current));
         continue;
       }
       const { session, target } = current;
@@ -79,10 +84,10 @@ export class DomainSender {
         reusedConnection: current.reused || session.sent > 1,
       };
       if (sent.status === 'accepted') {
-        result.outcomes.push({ deliveryId: message.deliveryId, status: 'sent', evidence });
+        emit({ deliveryId: message.deliveryId, status: 'sent', evidence });
         retriedOnFreshSession = false;
       } else if (sent.status === 'rejected') {
-        result.outcomes.push({
+        emit({
           deliveryId: message.deliveryId,
           status: sent.permanent ? 'bounced' : 'deferred',
           reason: sent.permanent ? 'smtp_5xx' : 'smtp_4xx',
@@ -97,7 +102,7 @@ export class DomainSender {
         current = null;
         continue;
       } else {
-        result.outcomes.push({
+        emit({
           deliveryId: message.deliveryId,
           status: 'deferred',
           reason: 'connection_lost',
