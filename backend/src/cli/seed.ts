@@ -73,15 +73,13 @@ async function seedDemoSend(app: INestApplicationContext, actor: { type: 'system
   const version = (await templates.publish(created.template.id, actor)).version;
   const topic = await app.get(TopicsService).byKey('newsletter');
   const { data } = await app.get(ContactsService).list({ status: 'active' }, { offset: 0, limit: 20, order: 'ASC' });
-  await app
-    .get(DeliveryService)
-    .enqueue(
-      data.map((c) => ({
-        idempotencyKey: `demo:newsletter:${c.id}`,
-        templateVersionId: version.id,
-        contactId: c.id,
-        topicId: topic.id,
-        purpose: 'campaign' as const,
-      })),
-    );
+  await app.get(DeliveryService).enqueue(
+    data.map((c) => ({
+      idempotencyKey: `demo:newsletter:${c.id}`,
+      templateVersionId: version.id,
+      contactId: c.id,
+      topicId: topic.id,
+      purpose: 'campaign' as const,
+    })),
+  );
 }
