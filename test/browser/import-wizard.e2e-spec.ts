@@ -127,6 +127,8 @@ describe('import wizard', () => {
           'Attributes',
           'Suppressions',
           'Templates',
+          'Campaigns',
+          'Journeys',
           'Delivery log',
           'Domain TLS',
           'Sending domains',

@@ -568,6 +568,9 @@ describe('journeys: event-driven multi-step journeys over real Postgres, Redis a
     await mailFor('ehr', 1, 'the event-started journey message');
     await settled(journey.id);
     expect(await enrollments(journey.id)).toHaveLength(1);
+    await waitFor(async () => ((await stats(journey.id)).nodes.notice.sent === 1 ? true : undefined), 10_000, 'the message counted as sent');
+    const list = await admin.get<{ data: JourneyView[]; total: number }>(`/api/v1/journeys?filter=${encodeURIComponent(JSON.stringify({ status: 'active' }))}`);
+    expect(list.body.data.map((j) => j.name)).toContain('EHR discharge follow-up');
   });
 
   it('keeps PHI (names, addresses, appointment details) out of the database dump and the logs', async () => {

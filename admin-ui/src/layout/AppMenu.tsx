@@ -5,7 +5,7 @@ import { Menu, useCanAccessResources, useSidebarState } from 'react-admin';
 const SECTIONS: ReadonlyArray<{ label: string; resources: readonly string[] }> = [
   { label: 'Audience', resources: ['contacts', 'imports', 'segments', 'topics', 'attributes', 'suppressions'] },
   { label: 'Content', resources: ['templates'] },
-  { label: 'Campaigns', resources: ['campaigns'] },
+  { label: 'Campaigns', resources: ['campaigns', 'journeys'] },
   { label: 'Delivery', resources: ['deliveries', 'domain-tls', 'sending-domains'] },
   { label: 'Integrations', resources: ['inbound-messages', 'webhooks', 'webhook-deliveries'] },
   { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations'] },

@@ -117,6 +117,16 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     approve: 'campaigns:approve',
     report: 'reports:read',
   },
+  // Publishing freezes a version; archiving (delete) ends running enrollments. The figures are part of the builder.
+  journeys: {
+    list: 'journeys:read',
+    show: 'journeys:read',
+    create: 'journeys:manage',
+    edit: 'journeys:manage',
+    delete: 'journeys:manage',
+    publish: 'journeys:manage',
+    enroll: 'journeys:manage',
+  },
   // The delivery log is read-only; a message's timeline is part of its page.
   deliveries: {
     list: 'delivery:read',

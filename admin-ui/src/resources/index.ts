@@ -9,6 +9,7 @@ import { contacts } from './contacts';
 import { deliveries } from './deliveries';
 import { domainTls } from './domain-tls';
 import { imports } from './imports';
+import { journeys } from './journeys';
 import { inboundMessages } from './inbound-messages';
 import { keyRotations } from './key-rotations';
 import { segments } from './segments';
@@ -31,6 +32,7 @@ export const resources: ResourceProps[] = [
   segments,
   templates,
   campaigns,
+  journeys,
   deliveries,
   domainTls,
   sendingDomains,

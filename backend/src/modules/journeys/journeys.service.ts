@@ -47,6 +47,7 @@ export interface JourneyInput {
   graph?: unknown;
 }
 
+const JOURNEY_COLUMNS = `id::text AS id, name, description, status, draft, current_version, trigger_kind, trigger_event_type, created_at, updated_at`;
 const DATE_FIELDS = new Set(['birthDate', 'lastVisitDate', 'nextVisitDate']);
 const ID = /^\d{1,18}$/;
 
@@ -83,7 +84,7 @@ export class JourneysService {
       status ?? null,
     ]);
     const rows = await this.db.query<JourneyRow[]>(
-      `SELECT * , id::text AS id FROM journeys WHERE ($1::text IS NULL OR status = $1) ORDER BY id DESC OFFSET $2 LIMIT $3`,
+      `SELECT ${JOURNEY_COLUMNS} FROM journeys WHERE ($1::text IS NULL OR status = $1) ORDER BY journeys.id DESC OFFSET $2 LIMIT $3`,
       [status ?? null, page.offset, page.limit],
     );
     return { data: await Promise.all(rows.map((r) => this.view(r))), total };
@@ -456,7 +457,7 @@ export class JourneysService {
 
   private async row(id: string): Promise<JourneyRow> {
     if (!ID.test(id)) throw new DomainError('journey_not_found', 'Journey not found', 404);
-    const [row] = await this.db.query<[JourneyRow?]>(`SELECT *, id::text AS id FROM journeys WHERE id = $1`, [id]);
+    const [row] = await this.db.query<[JourneyRow?]>(`SELECT ${JOURNEY_COLUMNS} FROM journeys WHERE journeys.id = $1`, [id]);
     if (!row) throw new DomainError('journey_not_found', 'Journey not found', 404);
     return row;
   }

@@ -1,0 +1,598 @@
+import Add from '@mui/icons-material/Add';
+import ArrowDownward from '@mui/icons-material/ArrowDownward';
+import ArrowUpward from '@mui/icons-material/ArrowUpward';
+import Delete from '@mui/icons-material/Delete';
+import { Alert, Box, Button, Card, CardContent, Chip, FormControlLabel, IconButton, Stack, Switch, TextField, Tooltip, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+
+import type { SegmentRecord, TemplateRecord, TopicRecord } from '../../providers/dataProvider';
+import type { ApiFieldError } from '../../providers/httpClient';
+import type { JourneyNode, NodeStats } from '../../providers/journeysApi';
+import { edgeFields, NODE_INFO } from './nodeModel';
+
+export interface Lookups {
+  templates: TemplateRecord[];
+  topics: TopicRecord[];
+  segments: SegmentRecord[];
+}
+
+type Obj = Record<string, unknown>;
+const obj = (value: unknown): Obj => (typeof value === 'object' && value !== null ? (value as Obj) : {});
+const str = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+
+const OPS = [
+  ['eq', 'is'],
+  ['neq', 'is not'],
+  ['in', 'is one of'],
+  ['not_in', 'is none of'],
+  ['contains', 'contains'],
+  ['exists', 'is set'],
+  ['not_exists', 'is not set'],
+  ['gt', '>'],
+  ['gte', '≥'],
+  ['lt', '<'],
+  ['lte', '≤'],
+] as const;
+const UNITS = ['seconds', 'minutes', 'hours', 'days', 'weeks', 'months'] as const;
+
+function Select({
+  label,
+  value,
+  onChange,
+  children,
+  testId,
+  minWidth = 160,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  children: ReactNode;
+  testId?: string;
+  minWidth?: number;
+}) {
+  return (
+    <TextField
+      select
+      size="small"
+      label={label}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      slotProps={{ select: { native: true }, htmlInput: testId ? { 'data-testid': testId } : undefined, inputLabel: { shrink: true } }}
+      sx={{ minWidth }}
+    >
+      {children}
+    </TextField>
+  );
+}
+
+function Text({
+  label,
+  value,
+  onChange,
+  testId,
+  width = 220,
+  type,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  testId?: string;
+  width?: number;
+  type?: string;
+}) {
+  return (
+    <TextField
+      size="small"
+      label={label}
+      type={type}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      slotProps={{ htmlInput: testId ? { 'data-testid': testId } : undefined, inputLabel: { shrink: true } }}
+      sx={{ width }}
+    />
+  );
+}
+
+/** A signed amount and a unit: `-48 hours` is 48 hours before. */
+function DurationInput({ label, value, onChange, testId }: { label: string; value: unknown; onChange: (v: Obj) => void; testId: string }) {
+  const d = obj(value);
+  return (
+    <Stack direction="row" spacing={1}>
+      <Text
+        label={label}
+        type="number"
+        value={str(d.value)}
+        onChange={(v) => onChange({ ...d, value: v === '' ? 0 : Number(v) })}
+        testId={`${testId}-value`}
+        width={120}
+      />
+      <Select label="Unit" value={str(d.unit) || 'hours'} onChange={(unit) => onChange({ ...d, unit })} testId={`${testId}-unit`} minWidth={110}>
+        {UNITS.map((u) => (
+          <option key={u} value={u}>
+            {u}
+          </option>
+        ))}
+      </Select>
+    </Stack>
+  );
+}
+
+/** Property conditions on an event (`serviceType is cardiology`); a comma-separated value is a list for "is one of". */
+function ConditionsInput({ value, onChange, testId }: { value: unknown; onChange: (v: Obj[]) => void; testId: string }) {
+  const rows = Array.isArray(value) ? (value as Obj[]) : [];
+  const set = (i: number, changes: Obj) => onChange(rows.map((r, j) => (j === i ? { ...r, ...changes } : r)));
+  return (
+    <Stack spacing={1}>
+      {rows.map((row, i) => (
+        <Stack key={i} direction="row" spacing={1} alignItems="center">
+          <Text
+            label="Property"
+            value={str(row.property)}
+            onChange={(property) => set(i, { property })}
+            testId={`${testId}-${String(i)}-property`}
+            width={180}
+          />
+          <ConditionOp value={str(row.op)} onChange={(op) => set(i, { op })} testId={`${testId}-${String(i)}-op`} />
+          {!['exists', 'not_exists'].includes(str(row.op)) &&
+            (row.sameAsTrigger !== undefined ? (
+              <Text label="Same as the enrolling event's" value={str(row.sameAsTrigger)} onChange={(sameAsTrigger) => set(i, { sameAsTrigger })} width={220} />
+            ) : (
+              <ConditionValue op={str(row.op)} value={row.value} onChange={(v) => set(i, { value: v })} testId={`${testId}-${String(i)}-value`} />
+            ))}
+          <IconButton aria-label="Remove condition" size="small" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            <Delete fontSize="small" />
+          </IconButton>
+        </Stack>
+      ))}
+      <Box>
+        <Button size="small" startIcon={<Add />} onClick={() => onChange([...rows, { property: '', op: 'eq', value: '' }])} data-testid={`${testId}-add`}>
+          Add a condition
+        </Button>
+      </Box>
+    </Stack>
+  );
+}
+
+function ConditionOp({ value, onChange, testId }: { value: string; onChange: (v: string) => void; testId?: string }) {
+  return (
+    <Select label="Test" value={value || 'eq'} onChange={onChange} testId={testId} minWidth={120}>
+      {OPS.map(([op, label]) => (
+        <option key={op} value={op}>
+          {label}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+function ConditionValue({ op, value, onChange, testId }: { op: string; value: unknown; onChange: (v: unknown) => void; testId?: string }) {
+  const list = op === 'in' || op === 'not_in';
+  const shown = Array.isArray(value) ? value.map(str).join(', ') : str(value);
+  return (
+    <Text
+      label={list ? 'Values (comma-separated)' : 'Value'}
+      value={shown}
+      onChange={(v) =>
+        onChange(
+          list
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        )
+      }
+      testId={testId}
+      width={200}
+    />
+  );
+}
+
+function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: Lookups; sendIds: string[]; set: (changes: Obj) => void }) {
+  const id = node.id;
+  switch (node.type) {
+    case 'trigger': {
+      const trigger = obj(node.trigger);
+      const setTrigger = (changes: Obj) => set({ trigger: { ...trigger, ...changes } });
+      const kind = str(trigger.kind) || 'event';
+      return (
+        <Stack spacing={1.5}>
+          <Select
+            label="Contacts enter on"
+            value={kind}
+            onChange={(k) =>
+              set({
+                trigger:
+                  k === 'event'
+                    ? { kind: k, eventType: '', where: [] }
+                    : k === 'segment'
+                      ? { kind: k, segmentId: 0 }
+                      : k === 'date_attribute'
+                        ? { kind: k, attribute: 'lastVisitDate' }
+                        : { kind: k },
+              })
+            }
+            testId={`node-${id}-trigger-kind`}
+          >
+            <option value="event">an event</option>
+            <option value="segment">entering a segment</option>
+            <option value="date_attribute">a date attribute</option>
+            <option value="api">an API call only</option>
+          </Select>
+          {kind === 'event' && (
+            <>
+              <Text
+                label="Event type"
+                value={str(trigger.eventType)}
+                onChange={(eventType) => setTrigger({ eventType })}
+                testId={`node-${id}-event-type`}
+                width={260}
+              />
+              <ConditionsInput value={trigger.where} onChange={(where) => setTrigger({ where })} testId={`node-${id}-where`} />
+            </>
+          )}
+          {kind === 'segment' && (
+            <Stack direction="row" spacing={2} alignItems="center">
+              <Select label="Segment" value={str(trigger.segmentId)} onChange={(v) => setTrigger({ segmentId: Number(v) })} minWidth={240}>
+                <option value="0">Choose a segment</option>
+                {lookups.segments.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </Select>
+              <FormControlLabel
+                control={<Switch checked={trigger.includeExisting === true} onChange={(e) => setTrigger({ includeExisting: e.target.checked })} />}
+                label="Also those already in it"
+              />
+            </Stack>
+          )}
+          {kind === 'date_attribute' && (
+            <Stack direction="row" spacing={1}>
+              <Text label="Date attribute" value={str(trigger.attribute)} onChange={(attribute) => setTrigger({ attribute })} width={200} />
+              <DurationInput
+                label="After (days, weeks, months)"
+                value={trigger.offset ?? { value: 0, unit: 'days' }}
+                onChange={(offset) => setTrigger({ offset })}
+                testId={`node-${id}-offset`}
+              />
+            </Stack>
+          )}
+        </Stack>
+      );
+    }
+    case 'send': {
+      const published = lookups.templates.filter((t) => t.publishedVersion !== null && !t.archivedAt);
+      return (
+        <Stack direction="row" spacing={2} alignItems="center" flexWrap="wrap" useFlexGap>
+          <Select label="Template" value={str(node.templateId)} onChange={(v) => set({ templateId: Number(v) })} testId={`node-${id}-template`} minWidth={240}>
+            <option value="0">Choose a published template</option>
+            {published.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name} ({t.category})
+              </option>
+            ))}
+          </Select>
+          <Select
+            label="Topic (consent)"
+            value={str(node.topicId)}
+            onChange={(v) => set({ topicId: v ? Number(v) : null })}
+            testId={`node-${id}-topic`}
+            minWidth={200}
+          >
+            <option value="">None (transactional)</option>
+            {lookups.topics
+              .filter((t) => !t.archived)
+              .map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name} ({t.kind})
+                </option>
+              ))}
+          </Select>
+          <FormControlLabel
+            control={<Switch checked={node.ignoreQuietHours === true} onChange={(e) => set({ ignoreQuietHours: e.target.checked })} />}
+            label="Send during quiet hours"
+          />
+        </Stack>
+      );
+    }
+    case 'wait':
+      return <DurationInput label="Wait" value={node.duration} onChange={(duration) => set({ duration })} testId={`node-${id}-duration`} />;
+    case 'wait_until': {
+      const rel = obj(node.relativeTo);
+      const source = str(rel.source) || 'event';
+      return (
+        <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
+          <DurationInput label="Offset (negative: before)" value={node.offset} onChange={(offset) => set({ offset })} testId={`node-${id}-offset`} />
+          <Select
+            label="Relative to"
+            value={source}
+            onChange={(s) => set({ relativeTo: s === 'event' ? { source: s, property: 'startsAt' } : { source: s, attribute: 'nextVisitDate' } })}
+            minWidth={170}
+          >
+            <option value="event">the event's property</option>
+            <option value="attribute">the contact's date</option>
+          </Select>
+          {source === 'event' ? (
+            <Text label="Property" value={str(rel.property)} onChange={(property) => set({ relativeTo: { source, property } })} width={180} />
+          ) : (
+            <Text label="Date attribute" value={str(rel.attribute)} onChange={(attribute) => set({ relativeTo: { source, attribute } })} width={180} />
+          )}
+        </Stack>
+      );
+    }
+    case 'wait_for_event':
+    case 'goal':
+      return (
+        <Stack spacing={1.5}>
+          <Stack direction="row" spacing={1}>
+            <Text label="Event type" value={str(node.eventType)} onChange={(eventType) => set({ eventType })} testId={`node-${id}-event-type`} width={260} />
+            {node.type === 'wait_for_event' && (
+              <DurationInput label="Timeout" value={node.timeout} onChange={(timeout) => set({ timeout })} testId={`node-${id}-timeout`} />
+            )}
+          </Stack>
+          <ConditionsInput value={node.where} onChange={(where) => set({ where })} testId={`node-${id}-where`} />
+        </Stack>
+      );
+    case 'branch': {
+      const c = obj(node.condition);
+      const kind = str(c.kind) || 'engagement';
+      const setC = (changes: Obj) => set({ condition: { ...c, ...changes } });
+      return (
+        <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
+          <Select
+            label="Condition"
+            value={kind}
+            onChange={(k) =>
+              set({
+                condition:
+                  k === 'engagement'
+                    ? { kind: k, event: 'opened' }
+                    : k === 'segment'
+                      ? { kind: k, segmentId: 0 }
+                      : k === 'attribute'
+                        ? { kind: k, attribute: '', op: 'eq', value: '' }
+                        : { kind: k, property: '', op: 'eq', value: '' },
+              })
+            }
+            testId={`node-${id}-condition`}
+          >
+            <option value="engagement">engagement with a message</option>
+            <option value="attribute">a contact attribute</option>
+            <option value="event_property">the event's property</option>
+            <option value="segment">segment membership</option>
+          </Select>
+          {kind === 'engagement' && (
+            <>
+              <Select label="Did they" value={str(c.event) || 'opened'} onChange={(event) => setC({ event })} minWidth={120}>
+                <option value="opened">open</option>
+                <option value="clicked">click</option>
+              </Select>
+              <Select label="The message of" value={str(c.nodeId)} onChange={(v) => setC({ nodeId: v || undefined })} minWidth={180}>
+                <option value="">the last send</option>
+                {sendIds.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </Select>
+            </>
+          )}
+          {(kind === 'attribute' || kind === 'event_property') && (
+            <>
+              <Text
+                label={kind === 'attribute' ? 'Attribute' : 'Property'}
+                value={str(kind === 'attribute' ? c.attribute : c.property)}
+                onChange={(v) => setC(kind === 'attribute' ? { attribute: v } : { property: v })}
+                width={180}
+              />
+              <ConditionOp value={str(c.op)} onChange={(op) => setC({ op })} />
+              {!['exists', 'not_exists'].includes(str(c.op)) && <ConditionValue op={str(c.op)} value={c.value} onChange={(value) => setC({ value })} />}
+            </>
+          )}
+          {kind === 'segment' && (
+            <Select label="Segment" value={str(c.segmentId)} onChange={(v) => setC({ segmentId: Number(v) })} minWidth={240}>
+              <option value="0">Choose a segment</option>
+              {lookups.segments.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Stack>
+      );
+    }
+    case 'update': {
+      const u = obj(node.update);
+      const kind = str(u.kind) || 'attribute';
+      return (
+        <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
+          <Select
+            label="Update"
+            value={kind}
+            onChange={(k) => set({ update: k === 'attribute' ? { kind: k, attribute: '', value: '' } : { kind: k, topicId: 0, status: 'confirmed' } })}
+            minWidth={160}
+          >
+            <option value="attribute">an attribute</option>
+            <option value="topic">a topic subscription</option>
+          </Select>
+          {kind === 'attribute' ? (
+            <>
+              <Text label="Attribute" value={str(u.attribute)} onChange={(attribute) => set({ update: { ...u, attribute } })} width={180} />
+              <Text label="Value" value={str(u.value)} onChange={(value) => set({ update: { ...u, value } })} width={180} />
+            </>
+          ) : (
+            <>
+              <Select label="Topic" value={str(u.topicId)} onChange={(v) => set({ update: { ...u, topicId: Number(v) } })} minWidth={200}>
+                <option value="0">Choose a topic</option>
+                {lookups.topics.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name}
+                  </option>
+                ))}
+              </Select>
+              <Select label="Status" value={str(u.status) || 'confirmed'} onChange={(status) => set({ update: { ...u, status } })} minWidth={140}>
+                <option value="confirmed">subscribed</option>
+                <option value="revoked">unsubscribed</option>
+              </Select>
+            </>
+          )}
+        </Stack>
+      );
+    }
+    case 'webhook':
+      return <Text label="URL" value={str(node.url)} onChange={(url) => set({ url })} width={420} />;
+    case 'split':
+    case 'exit':
+      return null;
+  }
+}
+
+/** Where a node leads: a choice among the nodes an enrollment can move to. */
+function Edges({ node, targets, set }: { node: JourneyNode; targets: string[]; set: (changes: Obj) => void }) {
+  if (node.type === 'split') {
+    const branches = Array.isArray(node.branches) ? (node.branches as Obj[]) : [];
+    const setBranch = (i: number, changes: Obj) => set({ branches: branches.map((b, j) => (j === i ? { ...b, ...changes } : b)) });
+    return (
+      <Stack spacing={1}>
+        {branches.map((b, i) => (
+          <Stack key={i} direction="row" spacing={1} alignItems="center">
+            <Text
+              label={`Branch ${String.fromCharCode(65 + i)} %`}
+              type="number"
+              value={str(b.percent)}
+              onChange={(v) => setBranch(i, { percent: Number(v) })}
+              width={130}
+            />
+            <Select label="Then" value={str(b.next)} onChange={(next) => setBranch(i, { next })}>
+              {targets.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </Select>
+            <IconButton
+              aria-label="Remove branch"
+              size="small"
+              disabled={branches.length <= 2}
+              onClick={() => set({ branches: branches.filter((_, j) => j !== i) })}
+            >
+              <Delete fontSize="small" />
+            </IconButton>
+          </Stack>
+        ))}
+        <Box>
+          <Button size="small" startIcon={<Add />} onClick={() => set({ branches: [...branches, { percent: 0, next: targets[0] ?? '' }] })}>
+            Add a branch
+          </Button>
+        </Box>
+      </Stack>
+    );
+  }
+  const fields = edgeFields(node);
+  if (fields.length === 0) return null;
+  return (
+    <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
+      {fields.map(({ field, label }) => (
+        <Select key={field} label={label} value={str(node[field])} onChange={(v) => set({ [field]: v || undefined })} testId={`node-${node.id}-${field}`}>
+          {field === 'pastNext' && <option value="">Then anyway</option>}
+          {targets.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </Select>
+      ))}
+    </Stack>
+  );
+}
+
+function StatsChips({ stats }: { stats: NodeStats | undefined }) {
+  if (!stats) return null;
+  const shown: [string, number][] = [
+    ['entered', stats.entered],
+    ['waiting', stats.waiting],
+    ['sent', stats.sent],
+    ['opened', stats.opened],
+    ['clicked', stats.clicked],
+    ['goal reached', stats.goalReached],
+    ['exited', stats.exited],
+  ];
+  return (
+    <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
+      {shown
+        .filter(([label, n]) => n > 0 || label === 'entered')
+        .map(([label, n]) => (
+          <Chip key={label} size="small" variant="outlined" label={`${label} ${String(n)}`} data-testid={`stat-${label.replace(' ', '-')}`} />
+        ))}
+    </Stack>
+  );
+}
+
+export interface NodeCardProps {
+  node: JourneyNode;
+  lookups: Lookups;
+  targets: string[];
+  sendIds: string[];
+  problems: ApiFieldError[];
+  stats: NodeStats | undefined;
+  onChange: (node: JourneyNode) => void;
+  onRename: (id: string) => void;
+  onRemove: () => void;
+  onMove: (delta: -1 | 1) => void;
+}
+
+/** One node of the journey: its settings, where it leads, its problems and its figures. */
+export function NodeCard({ node, lookups, targets, sendIds, problems, stats, onChange, onRename, onRemove, onMove }: NodeCardProps) {
+  const set = (changes: Obj) => onChange({ ...node, ...changes });
+  return (
+    <Card variant="outlined" data-testid={`journey-node-${node.id}`} sx={{ borderColor: problems.length ? 'error.main' : undefined }}>
+      <CardContent>
+        <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 1.5 }}>
+          <Chip size="small" color={node.type === 'trigger' ? 'primary' : node.type === 'goal' ? 'success' : 'default'} label={NODE_INFO[node.type].label} />
+          <TextField
+            size="small"
+            variant="standard"
+            value={node.id}
+            onChange={(e) => onRename(e.target.value)}
+            slotProps={{ htmlInput: { 'aria-label': 'Node id', 'data-testid': `node-${node.id}-id` } }}
+            sx={{ width: 160 }}
+          />
+          <Typography variant="body2" color="text.secondary" sx={{ flex: 1 }}>
+            {NODE_INFO[node.type].help}
+          </Typography>
+          <StatsChips stats={stats} />
+          <Tooltip title="Move up">
+            <IconButton size="small" aria-label="Move up" onClick={() => onMove(-1)}>
+              <ArrowUpward fontSize="small" />
+            </IconButton>
+          </Tooltip>
+          <Tooltip title="Move down">
+            <IconButton size="small" aria-label="Move down" onClick={() => onMove(1)}>
+              <ArrowDownward fontSize="small" />
+            </IconButton>
+          </Tooltip>
+          {node.type !== 'trigger' && (
+            <Tooltip title="Remove this node">
+              <IconButton size="small" aria-label={`Remove ${node.id}`} onClick={onRemove}>
+                <Delete fontSize="small" />
+              </IconButton>
+            </Tooltip>
+          )}
+        </Stack>
+        <Stack spacing={1.5}>
+          <Fields node={node} lookups={lookups} sendIds={sendIds} set={set} />
+          <Edges node={node} targets={targets} set={set} />
+          {problems.length > 0 && (
+            <Alert severity="error" data-testid={`node-problems-${node.id}`}>
+              {problems.map((p, i) => (
+                <div key={i}>{p.field ? `${p.field}: ${p.message}` : p.message}</div>
+              ))}
+            </Alert>
+          )}
+        </Stack>
+      </CardContent>
+    </Card>
+  );
+}
