@@ -93,6 +93,19 @@ function Text({
   );
 }
 
+function SegmentSelect({ segments, value, onChange }: { segments: SegmentRecord[]; value: unknown; onChange: (id: number) => void }) {
+  return (
+    <Select label="Segment" value={str(value)} onChange={(v) => onChange(Number(v))} minWidth={240}>
+      <option value="0">Choose a segment</option>
+      {segments.map((s) => (
+        <option key={s.id} value={s.id}>
+          {s.name}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
 /** A signed amount and a unit: `-48 hours` is 48 hours before. */
 function DurationInput({ label, value, onChange, testId }: { label: string; value: unknown; onChange: (v: Obj) => void; testId: string }) {
   const d = obj(value);
@@ -233,14 +246,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
           )}
           {kind === 'segment' && (
             <Stack direction="row" spacing={2} alignItems="center">
-              <Select label="Segment" value={str(trigger.segmentId)} onChange={(v) => setTrigger({ segmentId: Number(v) })} minWidth={240}>
-                <option value="0">Choose a segment</option>
-                {lookups.segments.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </Select>
+              <SegmentSelect segments={lookups.segments} value={trigger.segmentId} onChange={(segmentId) => setTrigger({ segmentId })} />
               <FormControlLabel
                 control={<Switch checked={trigger.includeExisting === true} onChange={(e) => setTrigger({ includeExisting: e.target.checked })} />}
                 label="Also those already in it"
@@ -390,16 +396,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
               {!['exists', 'not_exists'].includes(str(c.op)) && <ConditionValue op={str(c.op)} value={c.value} onChange={(value) => setC({ value })} />}
             </>
           )}
-          {kind === 'segment' && (
-            <Select label="Segment" value={str(c.segmentId)} onChange={(v) => setC({ segmentId: Number(v) })} minWidth={240}>
-              <option value="0">Choose a segment</option>
-              {lookups.segments.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </Select>
-          )}
+          {kind === 'segment' && <SegmentSelect segments={lookups.segments} value={c.segmentId} onChange={(segmentId) => setC({ segmentId })} />}
         </Stack>
       );
     }
