@@ -24,7 +24,7 @@ import { bench, MAIN_JS, ROOT, runMain, startServices } from './lib.js';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 20_000);
 const WAITING = Number(process.env.BENCH_WAITING ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const RATE = Number(process.env.BENCH_RATE ?? 1_500);
+const RATE = Number(process.env.BENCH_RATE ?? 1_200);
 const TICK_MS = 50;
 const DIST = join(ROOT, 'backend/dist/backend/src');
 const ACTOR = { type: 'system' as const, id: 'bench' };
