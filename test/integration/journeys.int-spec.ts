@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { simpleParser } from 'mailparser';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { DeliveryService } from '../../backend/src/modules/delivery/index.js';
 import { EventsService } from '../../backend/src/modules/events/index.js';
 import { JourneyClock, JourneyRunner, JourneyTriggers, type JourneyStats, type JourneyView } from '../../backend/src/modules/journeys/index.js';
 import { TemplatesService } from '../../backend/src/modules/templates/index.js';
+import { verifyWebhook, WebhooksService } from '../../backend/src/modules/webhooks/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
 import { waitFor } from '../support/backend-process.js';
@@ -571,6 +573,57 @@ describe('journeys: event-driven multi-step journeys over real Postgres, Redis a
     await waitFor(async () => ((await stats(journey.id)).nodes.notice.sent === 1 ? true : undefined), 10_000, 'the message counted as sent');
     const list = await admin.get<{ data: JourneyView[]; total: number }>(`/api/v1/journeys?filter=${encodeURIComponent(JSON.stringify({ status: 'active' }))}`);
     expect(list.body.data.map((j) => j.name)).toContain('EHR discharge follow-up');
+  });
+
+  it('posts a webhook step to a subscription, signed, with identifiers only, once', async () => {
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as { port: number }).port;
+      const subscription = await t.app
+        .get(WebhooksService)
+        .create({ name: 'CRM', url: `http://127.0.0.1:${String(port)}/hooks`, eventTypes: ['complained'] }, SYSTEM);
+      const missing = await admin.post<{ problems: { field: string; message: string }[] }>('/api/v1/journeys/validate', {
+        graph: {
+          nodes: [
+            { id: 'api', type: 'trigger', trigger: { kind: 'api' }, next: 'crm' },
+            { id: 'crm', type: 'webhook', subscriptionId: 999, next: 'done' },
+            { id: 'done', type: 'exit' },
+          ],
+        },
+      });
+      expect(missing.body.problems).toEqual([{ field: 'nodes.crm.subscriptionId', message: 'no such webhook subscription' }]);
+      const journey = await publish('Tell the CRM', {
+        nodes: [
+          { id: 'api', type: 'trigger', trigger: { kind: 'api' }, next: 'crm' },
+          { id: 'crm', type: 'webhook', subscriptionId: subscription.id, next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      const { enrollmentId } = (await admin.post<{ enrollmentId: string }>(`/api/v1/journeys/${journey.id}/enroll`, { contactId: ids.removed })).body;
+      const [hit] = await waitFor(() => Promise.resolve(received.length ? received : undefined), 20_000, 'the webhook post');
+      expect(hit.headers['x-hm-event-type']).toBe('journey.step');
+      expect(verifyWebhook(subscription.secret, hit.headers['x-hm-signature'] as string, hit.body)).toBe('ok');
+      expect(JSON.parse(hit.body)).toMatchObject({
+        type: 'journey.step',
+        data: { journeyId: journey.id, enrollmentId, contactId: ids.removed, nodeId: 'crm', stepKey: '1:crm' },
+      });
+      expect(phiFound(hit.body, [PATIENTS.removed.email, PATIENTS.removed.firstName, PATIENTS.removed.lastName])).toEqual([]);
+      await settled(journey.id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received.filter((r) => r.headers['x-hm-event-type'] === 'journey.step')).toHaveLength(1);
+      expect((await enrollments(journey.id))[0]).toMatchObject({ state: 'completed' });
+    } finally {
+      receiver.close();
+    }
   });
 
   it('keeps PHI (names, addresses, appointment details) out of the database dump and the logs', async () => {

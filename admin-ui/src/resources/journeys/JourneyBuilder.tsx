@@ -125,6 +125,8 @@ export function JourneyBuilder() {
   const templates = useGetList<TemplateRecord>('templates', ALL).data ?? [];
   const topics = useGetList<TopicRecord>('topics', ALL).data ?? [];
   const segments = useGetList<SegmentRecord>('segments', ALL).data ?? [];
+  const { canAccess: canListWebhooks } = useCanAccess({ resource: 'webhooks', action: 'list' });
+  const webhooks = useGetList<{ id: number; name: string; status: string }>('webhooks', ALL, { enabled: canListWebhooks === true }).data ?? [];
   const [journey, setJourney] = useState<JourneyRecord | undefined>();
   const [graph, setGraph] = useState<JourneyGraph | undefined>();
   const [name, setName] = useState('');
@@ -283,7 +285,7 @@ export function JourneyBuilder() {
           <NodeCard
             key={index}
             node={node}
-            lookups={{ templates, topics, segments }}
+            lookups={{ templates, topics, segments, webhooks }}
             targets={targets}
             sendIds={sendIds}
             problems={byNode.get(node.id) ?? []}

@@ -14,6 +14,8 @@ export interface Lookups {
   templates: TemplateRecord[];
   topics: TopicRecord[];
   segments: SegmentRecord[];
+  /** Webhook subscriptions (listed only for those who may read integrations). */
+  webhooks: { id: number; name: string; status: string }[];
 }
 
 type Obj = Record<string, unknown>;
@@ -439,7 +441,17 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       );
     }
     case 'webhook':
-      return <Text label="URL" value={str(node.url)} onChange={(url) => set({ url })} width={420} />;
+      return (
+        <Select label="Subscription" value={str(node.subscriptionId)} onChange={(v) => set({ subscriptionId: Number(v) })} minWidth={260}>
+          <option value="0">Choose a webhook subscription</option>
+          {lookups.webhooks.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+              {w.status === 'active' ? '' : ` (${w.status})`}
+            </option>
+          ))}
+        </Select>
+      );
     case 'split':
     case 'exit':
       return null;

@@ -11,7 +11,7 @@ export const NODE_INFO: Record<NodeType, { label: string; help: string }> = {
   branch: { label: 'Branch', help: 'Yes or no: an attribute, a segment, or engagement with a message.' },
   split: { label: 'Random split', help: 'A/B by percentages.' },
   update: { label: 'Update contact', help: 'Set an attribute or a topic subscription.' },
-  webhook: { label: 'Webhook', help: 'Call a URL (not available yet).' },
+  webhook: { label: 'Webhook', help: 'Post this step (identifiers only) to a webhook subscription, signed and retried.' },
   goal: { label: 'Goal', help: 'Ends the journey when its event happens (booked, cancelled).' },
   exit: { label: 'Exit', help: 'The end.' },
 };
@@ -76,7 +76,7 @@ export function newNode(type: NodeType, id: string, next: string): JourneyNode {
     case 'update':
       return { id, type, update: { kind: 'attribute', attribute: '', value: '' }, next };
     case 'webhook':
-      return { id, type, url: 'https://', next };
+      return { id, type, subscriptionId: 0, next };
     case 'goal':
       return { id, type, eventType: '' };
     case 'exit':

@@ -112,7 +112,8 @@ const node = z.discriminatedUnion('type', [
     ]),
     next: nodeId,
   }),
-  z.object({ ...base, type: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }).max(2000), next: nodeId }),
+  /** Posts the step (identifiers only) to a webhook subscription: signed, retried and logged by the webhooks module. */
+  z.object({ ...base, type: z.literal('webhook'), subscriptionId: z.number().int().positive(), next: nodeId }),
   /** Not on the path: while enrolled, this event ends the journey as a conversion (booked) or a stop (cancelled). */
   z.object({ ...base, type: z.literal('goal'), eventType, where: z.array(propertyCondition).max(20).optional() }),
   z.object({ ...base, type: z.literal('exit') }),

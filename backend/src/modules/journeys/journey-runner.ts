@@ -8,6 +8,7 @@ import { ContactsService, type ProcessingRecord } from '../contacts/index.js';
 import { DeliveryService, type DeliveryRequest } from '../delivery/index.js';
 import { EngagementService } from '../engagement/index.js';
 import { SegmentsService } from '../segments/index.js';
+import { type WebhookEventType, type WebhookPayload, WebhooksService } from '../webhooks/index.js';
 import { compare, valueAt } from './journey-conditions.js';
 import { JourneyClock } from './journey-clock.js';
 import { addDuration, type BranchCondition, type JourneyGraph, type JourneyNode, type NodeOf } from './journey-graph.js';
@@ -17,6 +18,11 @@ import { type ContactFacts, JourneyRepository } from './journey.repository.js';
 import type { EnrollmentState, SealedContext } from './journeys.types.js';
 
 export const JOURNEY_ACTOR: AuditActor = { type: 'system', id: 'journeys' };
+/**
+ * The event type of a webhook node's post. Not one a subscription can subscribe to: a node posts to the subscription
+ * it names, whatever types that subscription listens to.
+ */
+const JOURNEY_WEBHOOK_TYPE = 'journey.step' as WebhookEventType;
 /** Moves one enrollment may make in one pass; validation forbids cycles without a wait, this only guards against surprises. */
 const MAX_HOPS = 250;
 
@@ -67,6 +73,7 @@ type Result =
 class Pass {
   readonly steps: StepRecord[] = [];
   readonly sends: (DeliveryRequest & { idempotencyKey: string })[] = [];
+  readonly hooks: { subscriptionId: number; eventKey: string; payload: WebhookPayload }[] = [];
   private readonly contexts = new Map<string, Promise<SealedContext>>();
   private readonly records = new Map<string, Promise<ProcessingRecord | undefined>>();
   private readonly segments = new Map<number, Promise<Set<string>>>();
@@ -128,6 +135,7 @@ export class JourneyRunner {
     private readonly consent: ConsentService,
     private readonly segments: SegmentsService,
     private readonly engagement: EngagementService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /** Advances the given enrollments if they are due and not taken. Returns how many were run. */
@@ -234,9 +242,9 @@ export class JourneyRunner {
    */
   private async pass(select: (tx: EntityManager, now: Date) => Promise<EnrollmentRow[]>): Promise<number> {
     const now = this.clock.now();
-    const { positions, sends } = await this.db.transaction(async (tx) => {
+    const { positions, sends, hooks } = await this.db.transaction(async (tx) => {
       const rows = await select(tx, now);
-      if (rows.length === 0) return { positions: [] as Position[], sends: [] };
+      if (rows.length === 0) return { positions: [] as Position[], sends: [], hooks: [] as string[] };
       const graphs = await this.repo.graphsOf(
         rows.map((r) => ({ journeyId: r.journey_id, version: r.version })),
         tx,
@@ -253,7 +261,7 @@ export class JourneyRunner {
       const moved: Position[] = [];
       for (const row of rows) {
         const graph = graphs.get(`${row.journey_id}:${String(row.version)}`);
-        const mark = { steps: pass.steps.length, sends: pass.sends.length };
+        const mark = { steps: pass.steps.length, sends: pass.sends.length, hooks: pass.hooks.length };
         try {
           moved.push(graph ? await this.interpret(row, graph, pass) : this.fail(row, 'graph_missing'));
         } catch (err) {
@@ -261,6 +269,7 @@ export class JourneyRunner {
           // error code (never a message: it could hold data) is kept.
           pass.steps.length = mark.steps;
           pass.sends.length = mark.sends;
+          pass.hooks.length = mark.hooks;
           const code = (err as { code?: string }).code ?? 'step_error';
           this.logger.warn({ enrollmentId: row.id, code }, 'journey step failed');
           moved.push(this.fail(row, code));
@@ -268,9 +277,12 @@ export class JourneyRunner {
       }
       await insertSteps(tx, pass.steps);
       await writePositions(tx, moved, this.clock.now());
-      return { positions: moved, sends: pass.sends };
+      // Webhook posts are recorded with their steps (unique per subscription and step key), sent after commit.
+      const hooks = await this.webhooks.createDeliveries(tx, pass.hooks);
+      return { positions: moved, sends: pass.sends, hooks };
     });
     await this.deliver(sends);
+    await this.webhooks.enqueue(hooks);
     await this.jobs.wakeAt(positions.flatMap((p) => (p.state === 'active' && p.nextWakeAt && p.nextWakeAt > now ? [p.nextWakeAt] : [])));
     return positions.length;
   }
@@ -434,9 +446,21 @@ export class JourneyRunner {
       }
       case 'update':
         return { kind: 'move', next: node.next, outcome: await this.update(node, row, pass) };
-      case 'webhook':
-        // Publishing refuses webhook nodes until outbound journey webhooks exist; an old graph passes over them.
-        return { kind: 'move', next: node.next, outcome: 'skipped' };
+      case 'webhook': {
+        // Identifiers only: the receiver looks up what it may know.
+        const eventKey = `journey:${row.id}:${at.stepKey}`;
+        pass.hooks.push({
+          subscriptionId: node.subscriptionId,
+          eventKey,
+          payload: {
+            id: eventKey,
+            type: JOURNEY_WEBHOOK_TYPE,
+            occurredAt: now.toISOString(),
+            data: { journeyId: row.journey_id, version: row.version, enrollmentId: row.id, contactId: row.contact_id, nodeId: node.id, stepKey: at.stepKey },
+          },
+        });
+        return { kind: 'move', next: node.next, outcome: 'posted' };
+      }
       case 'goal':
         return { kind: 'end', state: 'completed', reason: 'goal', outcome: 'goal' };
       case 'exit':

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { ProcessRole } from '../../platform/process/process-role.js';
 import { SegmentsModule } from '../segments/index.js';
+import { WebhooksModule } from '../webhooks/index.js';
 import { JourneyClock } from './journey-clock.js';
 import { JourneyEventConsumer } from './journey-event-consumer.js';
 import { JourneyJobs } from './journey-jobs.js';
@@ -22,7 +23,7 @@ export class JourneysModule {
     if (roles.includes('scheduler')) providers.push(JourneySweeperService);
     return {
       module: JourneysModule,
-      imports: [SegmentsModule.forRoles(roles)],
+      imports: [SegmentsModule.forRoles(roles), WebhooksModule.forRoles(roles)],
       controllers: roles.includes('api') ? [JourneysController] : [],
       providers,
       exports: [JourneysService, JourneyTriggers, JourneyRunner, JourneyStatsService, JourneyClock],

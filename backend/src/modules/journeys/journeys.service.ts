@@ -7,6 +7,7 @@ import { TopicsService } from '../consent/index.js';
 import { AttributesService, CONTACT_FIELDS } from '../contacts/index.js';
 import { SavedSegmentsService } from '../segments/index.js';
 import { TemplatesService } from '../templates/index.js';
+import { WebhooksService } from '../webhooks/index.js';
 import { JourneyClock } from './journey-clock.js';
 import { type JourneyGraph, type JourneyNode, parseGraph, triggerOf } from './journey-graph.js';
 import { JourneyJobs } from './journey-jobs.js';
@@ -77,6 +78,7 @@ export class JourneysService {
     private readonly topics: TopicsService,
     private readonly attributes: AttributesService,
     private readonly savedSegments: SavedSegmentsService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async list(page: { offset: number; limit: number }, status?: JourneyStatus): Promise<{ data: JourneyView[]; total: number }> {
@@ -427,9 +429,12 @@ export class JourneysService {
             if (problem) problems.push({ field: at(n, 'update.topicId'), message: problem });
           } else if (!definitions.has(n.update.attribute)) problems.push({ field: at(n, 'update.attribute'), message: 'no such custom attribute' });
           break;
-        case 'webhook':
-          problems.push({ field: at(n, 'url'), message: 'outbound webhooks from journeys are not available yet' });
+        case 'webhook': {
+          const subscription = await this.webhooks.get(n.subscriptionId).catch(() => null);
+          if (!subscription) problems.push({ field: at(n, 'subscriptionId'), message: 'no such webhook subscription' });
+          else if (subscription.status !== 'active') problems.push({ field: at(n, 'subscriptionId'), message: 'the webhook subscription is paused' });
           break;
+        }
         case 'wait':
         case 'wait_for_event':
         case 'split':
