@@ -9,6 +9,7 @@ import { AttributesService, ContactsService } from '../../backend/src/modules/co
 import { DeliveryService } from '../../backend/src/modules/delivery/index.js';
 import { EventsService } from '../../backend/src/modules/events/index.js';
 import { JourneyClock, JourneyRunner, JourneyTriggers, type JourneyStats, type JourneyView } from '../../backend/src/modules/journeys/index.js';
+import { SavedSegmentsService } from '../../backend/src/modules/segments/index.js';
 import { TemplatesService } from '../../backend/src/modules/templates/index.js';
 import { verifyWebhook, WebhooksService } from '../../backend/src/modules/webhooks/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
@@ -573,6 +574,94 @@ describe('journeys: event-driven multi-step journeys over real Postgres, Redis a
     await waitFor(async () => ((await stats(journey.id)).nodes.notice.sent === 1 ? true : undefined), 10_000, 'the message counted as sent');
     const list = await admin.get<{ data: JourneyView[]; total: number }>(`/api/v1/journeys?filter=${encodeURIComponent(JSON.stringify({ status: 'active' }))}`);
     expect(list.body.data.map((j) => j.name)).toContain('EHR discharge follow-up');
+  });
+
+  it('enrolls on entering a segment and on a date attribute, through the periodic checks', async () => {
+    // The scheduler in this process runs the same checks on its own timer: assertions are on the enrollments, whoever ran them.
+    const segment = await t.app
+      .get(SavedSegmentsService)
+      .create({ name: 'Platinum', rule: { field: 'attribute', key: 'loyaltyTier', in: ['platinum'] } }, SYSTEM);
+    const exitGraph = (trigger: Record<string, unknown>) => ({
+      nodes: [
+        { id: 'start', type: 'trigger', trigger, next: 'done' },
+        { id: 'done', type: 'exit' },
+      ],
+      settings: { entry: { rule: 'once_per_period', periodDays: 300 } },
+    });
+    const contacts = t.app.get(ContactsService);
+    await t.app.get(AttributesService).create({ key: 'surgeryDate', label: 'Surgery date', type: 'date', isPhi: true }, SYSTEM);
+    const today = clock.now().toISOString().slice(0, 10);
+    const monthAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 30 * DAY).toISOString().slice(0, 10);
+    await contacts.update(ids.second, { attributes: { surgeryDate: monthAgo } }, SYSTEM);
+    await contacts.update(ids.ehr, { attributes: { surgeryDate: today } }, SYSTEM);
+    await contacts.update(ids.first, { attributes: { loyaltyTier: 'platinum' } }, SYSTEM);
+    const platinum = await publish('Platinum welcome', exitGraph({ kind: 'segment', segmentId: segment.id }));
+    const followUp = await publish(
+      '30 days after surgery',
+      exitGraph({ kind: 'date_attribute', attribute: 'surgeryDate', offset: { value: 30, unit: 'days' } }),
+    );
+    const contactsOf = async (id: string) => (await enrollments(id)).map((e) => e.contact_id);
+
+    // The first segment check only records who is in it; newcomers after that enter.
+    await triggers.checkSegmentTriggers();
+    expect(await contactsOf(platinum.id)).toEqual([]);
+    // (ContactsService.update replaces the custom attributes as a whole: both are given.)
+    await contacts.update(ids.second, { attributes: { loyaltyTier: 'platinum', surgeryDate: monthAgo } }, SYSTEM);
+    await triggers.checkSegmentTriggers();
+    await waitFor(async () => ((await contactsOf(platinum.id)).length ? true : undefined), 10_000, 'the newcomer enrolled');
+    expect(await contactsOf(platinum.id)).toEqual([ids.second]);
+    // Daily: the contact whose surgery was 30 days ago, once a day however often the check runs.
+    await triggers.checkDateTriggers();
+    await waitFor(async () => ((await contactsOf(followUp.id)).length ? true : undefined), 10_000, 'the date trigger');
+    expect(await triggers.checkDateTriggers()).toBe(0);
+    expect(await contactsOf(followUp.id)).toEqual([ids.second]);
+    await settled(followUp.id);
+    for (const j of [platinum, followUp]) await admin.request('DELETE', `/api/v1/journeys/${j.id}`);
+  });
+
+  it('waits for an event or its timeout, splits by percentages and branches on attributes', async () => {
+    const journey = await publish('Lab follow-up', {
+      nodes: [
+        { id: 'api', type: 'trigger', trigger: { kind: 'api' }, next: 'tier' },
+        { id: 'tier', type: 'branch', condition: { kind: 'attribute', attribute: 'loyaltyTier', op: 'eq', value: 'Platinum' }, yes: 'lab', no: 'split' },
+        {
+          id: 'split',
+          type: 'split',
+          branches: [
+            { percent: 0, next: 'lab' },
+            { percent: 100, next: 'other' },
+          ],
+        },
+        {
+          id: 'lab',
+          type: 'wait_for_event',
+          eventType: 'lab.resulted',
+          where: [{ property: 'panel', op: 'eq', value: 'lipids' }],
+          timeout: { value: 2, unit: 'days' },
+          next: 'got',
+          timeoutNext: 'late',
+        },
+        { id: 'got', type: 'exit' },
+        { id: 'late', type: 'exit' },
+        { id: 'other', type: 'exit' },
+      ],
+      settings: { entry: { rule: 'always' } },
+    });
+    for (const key of ['first', 'second', 'reentry'] as const) await admin.post(`/api/v1/journeys/${journey.id}/enroll`, { contactId: ids[key] });
+    await settled(journey.id);
+    await triggers.trigger(ids.first, 'lab.resulted', { panel: 'cbc' });
+    await triggers.trigger(ids.first, 'lab.resulted', { panel: 'lipids' });
+    await settled(journey.id);
+    await advance(2 * DAY + 60_000);
+    await settled(journey.id);
+    expect((await enrollments(journey.id)).map((e) => [e.contact_id, e.state, e.node_id])).toEqual([
+      [ids.first, 'completed', 'got'],
+      [ids.second, 'completed', 'late'],
+      [ids.reentry, 'completed', 'other'],
+    ]);
+    const s = await stats(journey.id);
+    expect(s.nodes.tier).toMatchObject({ completed: 3 });
+    expect(s.nodes.lab).toMatchObject({ completed: 2, entered: 2 });
   });
 
   it('posts a webhook step to a subscription, signed, with identifiers only, once', async () => {

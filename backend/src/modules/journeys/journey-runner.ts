@@ -510,8 +510,11 @@ export class JourneyRunner {
       return n ? 'updated' : 'unchanged';
     }
     try {
-      // Setting a value is idempotent: if this pass is rolled back and re-run, the second write changes nothing.
-      await this.contacts.update(row.contact_id, { attributes: { [change.attribute]: change.value } }, JOURNEY_ACTOR);
+      // ContactsService.update replaces the custom attributes as a whole, so the others go along unchanged. Setting a
+      // value is idempotent: if this pass is rolled back and re-run, the second write changes nothing.
+      const record = await pass.record(row.contact_id);
+      const attributes = { ...record?.phi.attributes, ...record?.attributes, [change.attribute]: change.value };
+      await this.contacts.update(row.contact_id, { attributes }, JOURNEY_ACTOR);
       return 'updated';
     } catch (err) {
       return `update_failed:${(err as { code?: string }).code ?? 'error'}`;
