@@ -18,7 +18,8 @@ import { startTestApp, type TestApp } from '../support/stack.js';
  * A journey through the admin UI in a real Chromium against the real app (API, worker and scheduler in one process)
  * and the local TLS mail sink: a marketer builds it in the builder (the trigger's problem shown on its node until it
  * is fixed), publishes it; an EHR integration posts an `appointment.booked` event to the events API; the confirmation
- * arrives in the sink's web inbox, and the builder's figures count it on the send node.
+ * arrives in the sink's web inbox, the builder's figures count it on the send node, and the contact's page shows the
+ * journey's steps.
  */
 
 const SYSTEM: AuditActor = { type: 'system' };
@@ -34,6 +35,7 @@ let t: TestApp;
 let sink: MailSink;
 let sinkDir: string;
 let apiKey: string;
+let patientId: string;
 let codes: string[] = [];
 
 async function signIn(page: Page) {
@@ -62,7 +64,7 @@ beforeAll(async () => {
     SYSTEM,
   );
   await templates.publish(created.template.id, SYSTEM);
-  await t.app.get(ContactsService).create({ email: PATIENT, firstName: 'Anneliese' }, SYSTEM);
+  patientId = (await t.app.get(ContactsService).create({ email: PATIENT, firstName: 'Anneliese' }, SYSTEM)).id;
   apiKey = (await t.app.get(ApiKeysService).create({ name: 'EHR interface', scopes: [Permission.EventsWrite] }, SYSTEM)).key;
 }, 120_000);
 
@@ -136,5 +138,10 @@ describe('journey builder', () => {
       await page.getByTestId('journey-builder').waitFor();
       await expect.poll(() => page.getByTestId('journey-node-send').getByTestId('stat-sent').textContent(), { timeout: 20_000 }).toBe('sent 1');
       expect(await page.getByTestId('journey-node-trigger').getByTestId('stat-entered').textContent()).toBe('entered 1');
+
+      // The contact's page shows the journey and the steps it ran.
+      await page.goto(`${t.baseUrl}/admin/contacts/${patientId}/show`);
+      await expect.poll(() => page.getByTestId('contact-journeys').textContent()).toContain('Cardiology booking');
+      expect(await page.getByTestId('contact-journeys').textContent()).toContain('trigger: entered → send: queued → exit: exit');
     }));
 });

@@ -85,3 +85,22 @@ export const journeysApi = {
     return (await httpClient<{ enrolled: boolean; enrollmentId: string | null }>(path(id, 'enroll'), { method: 'POST', body: { contactId } })).body;
   },
 };
+
+/** One enrollment of a contact, with its steps (node ids, outcomes, times: no PHI). */
+export interface ContactJourney {
+  id: string;
+  journeyId: string;
+  journeyName: string;
+  version: number;
+  state: 'active' | 'completed' | 'exited' | 'removed' | 'failed';
+  nodeId: string;
+  nextWakeAt: string | null;
+  exitReason: string | null;
+  enteredAt: string;
+  finishedAt: string | null;
+  steps: { stepKey: string; nodeId: string; nodeType: string; outcome: string; deliveryId: string | null; at: string }[];
+}
+
+export async function contactJourneys(contactId: Identifier, signal?: AbortSignal): Promise<ContactJourney[]> {
+  return (await httpClient<ContactJourney[]>(`/journeys/contacts/${encodeURIComponent(String(contactId))}`, { signal })).body;
+}

@@ -5,6 +5,7 @@ import { DateTimeField } from '../../components/DateTimeField';
 import type { AttributeRecord, ContactRecord } from '../../providers/dataProvider';
 import { EraseContactButton, ExportContactButton } from './ContactActions';
 import { ContactStatusChip, sourceLabel } from './ContactChips';
+import { ContactJourneys } from '../journeys/ContactJourneys';
 import { ContactConsents } from './ContactConsents';
 import { ContactPhiPanel, formatAttributeValue } from './ContactPhiPanel';
 
@@ -86,6 +87,7 @@ function ContactDetails() {
         <PlainAttributes />
         <ContactPhiPanel />
         <ContactConsents />
+        <ContactJourneys />
       </Stack>
     </Box>
   );
