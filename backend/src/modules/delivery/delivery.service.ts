@@ -151,17 +151,26 @@ export class DeliveryService {
       );
       // Ciphertexts are bound to their row id, so they are written once the id exists.
       const byKey = new Map(requests.map((r, i) => [r.idempotencyKey, i]));
+      const sealed: { id: string; recipient: Buffer | null; context: Buffer | null }[] = [];
       for (const row of created) {
         const i = byKey.get(row.idempotency_key) ?? -1;
         const request = requests[i];
         const seal = (column: string, value: string) => this.crypto.encrypt('phi', value, CryptoService.aad('deliveries', column, row.id));
         if (request.seedAddress || contexts[i]) {
-          await tx.query(`UPDATE deliveries SET recipient_enc = $2, context_enc = $3 WHERE id = $1`, [
-            row.id,
-            request.seedAddress ? seal('recipient_enc', request.seedAddress) : null,
-            contexts[i] ? seal('context_enc', JSON.stringify(contexts[i])) : null,
-          ]);
+          sealed.push({
+            id: row.id,
+            recipient: request.seedAddress ? seal('recipient_enc', request.seedAddress) : null,
+            context: contexts[i] ? seal('context_enc', JSON.stringify(contexts[i])) : null,
+          });
         }
+      }
+      // One statement for the whole batch (journeys enqueue many deliveries with context at once).
+      if (sealed.length) {
+        await tx.query(
+          `UPDATE deliveries d SET recipient_enc = x.recipient, context_enc = x.context
+             FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS x(id, recipient, context) WHERE d.id = x.id`,
+          [sealed.map((s) => s.id), sealed.map((s) => s.recipient), sealed.map((s) => s.context)],
+        );
       }
       await this.engagement.record(
         created.map((row) => {
