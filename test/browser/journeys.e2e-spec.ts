@@ -102,6 +102,13 @@ describe('journey builder', () => {
       await page.getByTestId('node-trigger-next').selectOption('send');
       await expect.poll(() => page.locator('[data-testid^="node-problems-"]').count()).toBe(0);
 
+      // The canvas draws the graph: one node per step, an edge for every way forward.
+      await expect
+        .poll(() => page.getByTestId('journey-canvas').locator('.react-flow__node').count())
+        .toBe(await page.locator('[data-testid^="journey-node-"]').count());
+      expect(await page.getByTestId('journey-canvas').locator('.react-flow__edge').count()).toBeGreaterThanOrEqual(2);
+      expect(await page.getByTestId('canvas-node-send').textContent()).toContain('Send e-mail');
+
       await page.getByRole('button', { name: 'Publish' }).click();
       await expect.poll(() => page.getByTestId('journey-status').textContent()).toBe('Active');
       await expect.poll(() => page.getByTestId('journey-version').textContent()).toContain('Version 1 live');
@@ -137,6 +144,7 @@ describe('journey builder', () => {
       await page.goto(builderUrl);
       await page.getByTestId('journey-builder').waitFor();
       await expect.poll(() => page.getByTestId('journey-node-send').getByTestId('stat-sent').textContent(), { timeout: 20_000 }).toBe('sent 1');
+      expect(await page.getByTestId('canvas-node-send').textContent()).toContain('1 sent');
       expect(await page.getByTestId('journey-node-trigger').getByTestId('stat-entered').textContent()).toBe('entered 1');
 
       // The contact's page shows the journey and the steps it ran.

@@ -21,6 +21,7 @@ import {
   type NodeType,
 } from '../../providers/journeysApi';
 import { JourneyStatusChip } from './journeyStatus';
+import { JourneyCanvas } from './JourneyCanvas';
 import { NodeCard } from './NodeCard';
 import { freshId, NODE_INFO, newNode, problemsByNode, renameNode } from './nodeModel';
 
@@ -279,6 +280,7 @@ export function JourneyBuilder() {
         </Alert>
       )}
 
+      <JourneyCanvas graph={graph} stats={stats} problems={byNode} />
       <Stack spacing={2}>
         <SettingsCard graph={graph} onChange={change} problems={general} />
         {graph.nodes.map((node, index) => (
