@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advanceCursor } from './journey-event-consumer.js';
-import { localDate, quietUntil, zonedInstant } from './journey-time.js';
+import { zonedInstant } from '../../platform/time/zoned-time.js';
+import { localDate, quietUntil } from './journey-time.js';
 
 const quiet = { start: '21:00', end: '08:00' };
 

@@ -1,58 +1,10 @@
+import { wallClock, zonedInstant } from '../../platform/time/zoned-time.js';
 import type { QuietHours } from './journey-graph.js';
 
 /**
- * Wall-clock arithmetic in a contact's time zone with Intl only: quiet hours (sends wait for the window to
- * open) and "today" for date triggers. DST gaps and overlaps resolve the way a wall clock would.
+ * Journey time in a contact's zone: quiet hours (sends wait for the window to open) and "today" for date
+ * triggers, on the shared wall-clock arithmetic of platform/time.
  */
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-interface Wall {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-export function wallClock(instant: Date, timeZone: string): Wall {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
-}
-
-/** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
-function offsetAt(instant: number, timeZone: string): number {
-  const w = wallClock(new Date(instant), timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000;
-}
-
-/** The instant a wall-clock time occurs in a zone; a time skipped by DST comes out shifted forward. */
-export function zonedInstant(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
-  const first = wall - offsetAt(wall, timeZone);
-  const second = wall - offsetAt(first, timeZone);
-  return new Date(offsetAt(second, timeZone) === offsetAt(first, timeZone) ? second : first);
-}
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
