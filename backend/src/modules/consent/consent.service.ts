@@ -243,28 +243,7 @@ export class ConsentService {
     const topic = await this.topics.byKey(topicKey).catch(() => null);
     if (!topic) return { allowed: false, reason: 'topic_missing' };
     if (topic.archivedAt) return { allowed: false, reason: 'topic_archived' };
-    const [row] = await this.dataSource.query<
-      [{ contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }?]
-    >(
-      `SELECT c.status AS contact_status, s.status AS consent_status, sup.reason AS suppression,
-              EXISTS (SELECT 1 FROM marketing_authorizations a WHERE a.contact_id = c.id AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $3)) AS authorized
-         FROM contacts c
-         LEFT JOIN consent_state s ON s.contact_id = c.id AND s.topic_id = $2
-         LEFT JOIN suppressions sup ON sup.email_token = c.email_token
-        WHERE c.id = $1`,
-      [contactId, topic.id, now],
-    );
-    if (!row) return { allowed: false, reason: 'contact_missing' };
-    if (row.contact_status !== 'active') return { allowed: false, reason: 'contact_erased' };
-    if (row.consent_status === 'revoked') return { allowed: false, reason: 'consent_revoked' };
-    if (topic.kind === 'transactional') {
-      return row.suppression && row.suppression !== 'unsubscribe' ? { allowed: false, reason: 'suppressed' } : { allowed: true };
-    }
-    if (row.suppression) return { allowed: false, reason: 'suppressed' };
-    if (row.consent_status === null) return { allowed: false, reason: 'no_consent' };
-    if (row.consent_status === 'pending') return { allowed: false, reason: 'consent_pending' };
-    if (topic.requiresAuthorization && !row.authorized) return { allowed: false, reason: 'authorization_missing' };
-    return { allowed: true };
+    return (await this.mayReceiveMany([contactId], topic.id, now)).get(contactId) ?? { allowed: false, reason: 'contact_missing' };
   }
 
   /**
@@ -279,9 +258,7 @@ export class ConsentService {
       for (const id of contactIds) result.set(id, { allowed: false, reason: 'topic_missing' });
       return result;
     }
-    const rows = await this.dataSource.query<
-      { id: string; contact_status: string; consent_status: ConsentStatus | null; suppression: SuppressionReason | null; authorized: boolean }[]
-    >(
+    const rows = await this.dataSource.query<(EligibilityRow & { id: string })[]>(
       `SELECT c.id::text AS id, c.status AS contact_status, s.status AS consent_status, sup.reason AS suppression,
               EXISTS (SELECT 1 FROM marketing_authorizations a WHERE a.contact_id = c.id AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $3)) AS authorized
          FROM contacts c
@@ -291,21 +268,7 @@ export class ConsentService {
       [contactIds, topicId ?? 0, now],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    for (const id of contactIds) {
-      const row = byId.get(id);
-      if (!row) result.set(id, { allowed: false, reason: 'contact_missing' });
-      else if (row.contact_status !== 'active') result.set(id, { allowed: false, reason: 'contact_erased' });
-      else if (!topic) result.set(id, row.suppression && row.suppression !== 'unsubscribe' ? { allowed: false, reason: 'suppressed' } : { allowed: true });
-      else if (topic.archivedAt) result.set(id, { allowed: false, reason: 'topic_archived' });
-      else if (row.consent_status === 'revoked') result.set(id, { allowed: false, reason: 'consent_revoked' });
-      else if (topic.kind === 'transactional')
-        result.set(id, row.suppression && row.suppression !== 'unsubscribe' ? { allowed: false, reason: 'suppressed' } : { allowed: true });
-      else if (row.suppression) result.set(id, { allowed: false, reason: 'suppressed' });
-      else if (row.consent_status === null) result.set(id, { allowed: false, reason: 'no_consent' });
-      else if (row.consent_status === 'pending') result.set(id, { allowed: false, reason: 'consent_pending' });
-      else if (topic.requiresAuthorization && !row.authorized) result.set(id, { allowed: false, reason: 'authorization_missing' });
-      else result.set(id, { allowed: true });
-    }
+    for (const id of contactIds) result.set(id, decide(topic, byId.get(id)));
     return result;
   }
 
@@ -399,4 +362,31 @@ export class ConsentService {
       status: r.revoked_at ? 'revoked' : r.expires_at && r.expires_at <= now ? 'expired' : 'active',
     }));
   }
+}
+
+interface EligibilityRow {
+  contact_status: string;
+  consent_status: ConsentStatus | null;
+  suppression: SuppressionReason | null;
+  authorized: boolean;
+}
+
+/**
+ * The eligibility ladder, shared by the single and the batch check. Marketing needs confirmed consent, no
+ * suppression of any kind and (when the topic asks) a live authorization; transactional mail (or mail with no
+ * topic) is stopped only by a revocation or a bounce/complaint/manual suppression.
+ */
+function decide(topic: { kind: string; archivedAt: Date | null; requiresAuthorization: boolean } | null, row: EligibilityRow | undefined): Eligibility {
+  if (!row) return { allowed: false, reason: 'contact_missing' };
+  if (row.contact_status !== 'active') return { allowed: false, reason: 'contact_erased' };
+  const hardSuppressed = row.suppression !== null && row.suppression !== 'unsubscribe';
+  if (!topic) return hardSuppressed ? { allowed: false, reason: 'suppressed' } : { allowed: true };
+  if (topic.archivedAt) return { allowed: false, reason: 'topic_archived' };
+  if (row.consent_status === 'revoked') return { allowed: false, reason: 'consent_revoked' };
+  if (topic.kind === 'transactional') return hardSuppressed ? { allowed: false, reason: 'suppressed' } : { allowed: true };
+  if (row.suppression) return { allowed: false, reason: 'suppressed' };
+  if (row.consent_status === null) return { allowed: false, reason: 'no_consent' };
+  if (row.consent_status === 'pending') return { allowed: false, reason: 'consent_pending' };
+  if (topic.requiresAuthorization && !row.authorized) return { allowed: false, reason: 'authorization_missing' };
+  return { allowed: true };
 }
