@@ -14,12 +14,10 @@ import { MessageStore } from '../backend/src/dev/mail-sink/index.js';
 import {
   appContext,
   bench,
-  BENCH_FROM,
   DIST,
   MAIN_JS,
-  nodemailerBaseline,
   publishNewsletterStarter,
-  sampleMessage,
+  renderedBaseline,
   seedNewsletterPatients,
   sendBenchEnv,
   startServices,
@@ -112,15 +110,7 @@ async function main() {
     const messageIds = new Set(record.map((r) => r.messageId)).size;
 
     // Baseline: a default nodemailer pool, the same rendered message, the same sink, TLS required.
-    const sample = await sampleMessage(templates, versionId);
-    const baseline = await nodemailerBaseline(sink, N, (i) => ({
-      from: BENCH_FROM,
-      to: `patient${String(i)}@example.com`,
-      subject: sample.subject,
-      html: sample.html,
-      text: sample.text,
-      list: { unsubscribe: 'https://mail.health.example/u/x' },
-    }));
+    const { msgsPerS: baseline } = await renderedBaseline(templates, versionId, sink, N);
     await app.close();
     await db.end();
 

@@ -12,12 +12,10 @@ import { Queue } from 'bullmq';
 import {
   appContext,
   bench,
-  BENCH_FROM,
   DIST,
   MAIN_JS,
-  nodemailerBaseline,
   publishNewsletterStarter,
-  sampleMessage,
+  renderedBaseline,
   seedNewsletterPatients,
   sendBenchEnv,
   startServices,
@@ -79,15 +77,7 @@ async function main() {
     await queue.close();
 
     // Baseline: a default nodemailer pool, same rendered message, same sink, TLS required.
-    const sample = await sampleMessage(templates, versionId);
-    const baseline = await nodemailerBaseline(sink, N, (i) => ({
-      from: BENCH_FROM,
-      to: `patient${String(i)}@example.com`,
-      subject: sample.subject,
-      html: sample.html,
-      text: sample.text,
-      list: { unsubscribe: 'https://mail.health.example/u/x' },
-    }));
+    const { sample, msgsPerS: baseline } = await renderedBaseline(templates, versionId, sink, N);
     await app.close();
     await db.end();
 

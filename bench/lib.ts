@@ -190,3 +190,17 @@ export async function sampleMessage(templates: TemplatesService, versionId: numb
     organization_address: 'Example Health, 100 Main Street, Springfield, ST 00000',
   });
 }
+
+/** The baseline run of the send benchmarks: a default nodemailer pool sending the sample message `n` times to the sink. */
+export async function renderedBaseline(templates: TemplatesService, versionId: number, sink: { port: number; caPem: string }, n: number) {
+  const sample = await sampleMessage(templates, versionId);
+  const msgsPerS = await nodemailerBaseline(sink, n, (i) => ({
+    from: BENCH_FROM,
+    to: `patient${String(i)}@example.com`,
+    subject: sample.subject,
+    html: sample.html,
+    text: sample.text,
+    list: { unsubscribe: 'https://mail.health.example/u/x' },
+  }));
+  return { sample, msgsPerS };
+}
