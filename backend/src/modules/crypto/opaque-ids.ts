@@ -34,7 +34,8 @@ export class OpaqueIds {
   verify(purpose: number, token: string): { id: string; extra: number } | null {
     if (token.length !== TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) return null;
     const raw = Buffer.from(token, 'base64url');
-    if (raw.length !== 16 + TAG_BYTES) return null;
+    // Canonical encoding only: the last character carries two unused bits, and a token that differs there must not verify.
+    if (raw.length !== 16 + TAG_BYTES || raw.toString('base64url') !== token) return null;
     const sealed = raw.subarray(0, 16);
     const expected = createHmac('sha256', this.key().mac).update(sealed).digest().subarray(0, TAG_BYTES);
     if (!timingSafeEqual(expected, raw.subarray(16))) return null;
