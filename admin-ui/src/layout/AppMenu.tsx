@@ -8,7 +8,8 @@ const SECTIONS: ReadonlyArray<{ label: string; resources: readonly string[] }> =
   { label: 'Campaigns', resources: ['campaigns', 'journeys'] },
   { label: 'Delivery', resources: ['deliveries', 'domain-tls', 'sending-domains'] },
   { label: 'Integrations', resources: ['inbound-messages', 'webhooks', 'webhook-deliveries'] },
-  { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations'] },
+  { label: 'Compliance', resources: ['compliance-reports', 'access-review', 'breach-response'] },
+  { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations', 'queues'] },
 ];
 
 /** A section's heading, shown when the sidebar is open and the user may open one of its entries. */
