@@ -14,6 +14,7 @@ import { WebhooksModule } from './modules/webhooks/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
 import { JourneysModule } from './modules/journeys/index.js';
+import { QueuesAdminModule } from './modules/queues-admin/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
 
 import { TemplatesModule } from './modules/templates/index.js';
@@ -60,6 +61,7 @@ export class AppModule {
         CampaignsModule.forRoles(roles),
         JourneysModule.forRoles(roles),
         ComplianceModule.forRoles(roles),
+        QueuesAdminModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],
     };

@@ -8,6 +8,8 @@ export enum Permission {
   AuditRead = 'audit:read',
   AuditExport = 'audit:export',
   SystemManage = 'system:manage',
+  /** The BullMQ queue dashboard: counts, jobs, retry, remove, pause and resume (administrators only). */
+  QueuesManage = 'queues:manage',
   ContactsRead = 'contacts:read',
   ContactsWrite = 'contacts:write',
   ContactsExport = 'contacts:export',
