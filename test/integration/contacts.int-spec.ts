@@ -236,6 +236,22 @@ describe('contacts, consent and the preference center', () => {
       email: 'maria.gonzalez@example.org',
       insurancePlan: 'Blue Horizon PPO',
     });
+
+    // Custom attributes merge key by key, PHI or not; null removes one.
+    const segmentOnly = await marketer.request<{ attributes: Record<string, unknown> }>('PATCH', `/api/v1/contacts/${mariaId}`, {
+      attributes: { newsletterSegment: 'south' },
+    });
+    expect(segmentOnly.status).toBe(200);
+    expect(segmentOnly.body.attributes).toEqual({ newsletterSegment: 'south' });
+    const kept = await officer.post<{ phi: { attributes?: Record<string, unknown> } }>(`/api/v1/contacts/${mariaId}/reveal`);
+    expect(kept.body.phi.attributes).toEqual({ smokingStatus: 'former' });
+    const removed = await marketer.request('PATCH', `/api/v1/contacts/${mariaId}`, { attributes: { smokingStatus: null } });
+    expect(removed.status).toBe(200);
+    const after = await officer.post<{ phi: { attributes?: Record<string, unknown> }; attributes: Record<string, unknown> }>(
+      `/api/v1/contacts/${mariaId}/reveal`,
+    );
+    expect(after.body.phi.attributes).toBeUndefined();
+    expect(after.body.attributes).toEqual({ newsletterSegment: 'south' });
   });
 
   it('keeps an append-only consent ledger and decides who may receive what', async () => {

@@ -216,14 +216,12 @@ export class ContactsService {
     const row = await this.row(id);
     if (row.status !== 'active') throw new DomainError('contact_erased', 'This contact was erased', 410);
     const current = await this.writer.stored(row);
-    const merged: Record<string, unknown> = {
-      ...current.phi,
-      timeZone: current.timeZone,
-      language: current.language,
-      attributes: { ...current.phi.attributes, ...current.attributes },
-    };
+    const storedAttributes = { ...current.phi.attributes, ...current.attributes };
+    const merged: Record<string, unknown> = { ...current.phi, timeZone: current.timeZone, language: current.language, attributes: storedAttributes };
     for (const [k, v] of Object.entries(patch)) merged[k] = v;
-    if (patch.attributes && typeof patch.attributes === 'object') merged.attributes = { ...(merged.attributes as object), ...patch.attributes };
+    // Custom attributes merge key by key (null removes one); anything else in `attributes` is left to the validator to refuse.
+    if (patch.attributes && typeof patch.attributes === 'object' && !Array.isArray(patch.attributes))
+      merged.attributes = { ...storedAttributes, ...patch.attributes };
     const { value, problems } = validateContact(merged, await this.attributes.definitions());
     if (!value) throw invalid(problems);
     const { columns, identifiers } = contactTokens(this.crypto, value);
