@@ -5,6 +5,7 @@ import { UsersService } from '../../backend/src/modules/auth/index.js';
 import { ContactsService } from '../../backend/src/modules/contacts/index.js';
 import { TemplatesService } from '../../backend/src/modules/templates/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
+import type { ReportDocument } from '../../backend/src/platform/reports/report-document.js';
 import { ApiClient } from '../support/api-client.js';
 import { startTestApp, superuser, type TestApp } from '../support/stack.js';
 
@@ -58,40 +59,68 @@ describe('compliance: transmission-security report', () => {
     await t?.close();
   });
 
-  it('counts messages by TLS version and cipher, drops by domain and reason, and MTA-STS coverage', async () => {
-    const res = await officer.get('/api/v1/compliance/reports/transmission-security');
+  it('counts messages by TLS version and cipher, drops by domain and reason, and MTA-STS coverage, as a ReportDocument', async () => {
+    const res = await officer.get<ReportDocument>('/api/v1/compliance/reports/transmission-security');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      byTls: [
-        { tlsVersion: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', messages: 2 },
-        { tlsVersion: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', messages: 1 },
+    expect(Object.keys(res.body).sort()).toEqual(['generatedAt', 'id', 'parameters', 'sections', 'summary', 'title']);
+    expect(res.body).toMatchObject({ id: 'transmission-security', title: 'Transmission security report' });
+    expect(Date.parse(res.body.parameters.to as string) - Date.parse(res.body.parameters.from as string)).toBe(30 * 86_400_000);
+    expect(res.body.summary).toEqual([
+      { label: 'Messages sent', value: 3 },
+      { label: 'Messages sent without TLS', value: 0 },
+      { label: 'Messages dropped for lack of acceptable TLS', value: 3 },
+      { label: 'Certificates verified', value: 2 },
+      { label: 'Certificates not verified', value: 1 },
+    ]);
+    expect(res.body.sections.map((s) => [s.title, s.rows])).toEqual([
+      [
+        'Messages sent, by TLS version and cipher',
+        [
+          { tlsVersion: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', messages: 2 },
+          { tlsVersion: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', messages: 1 },
+        ],
       ],
-      sentWithoutTls: 0,
-      droppedNoTls: [
-        { domain: 'c.test', reason: 'starttls_not_offered', messages: 2 },
-        { domain: 'd.test', reason: 'certificate_invalid', messages: 1 },
+      [
+        'Messages dropped for lack of acceptable TLS, by domain and reason',
+        [
+          { domain: 'c.test', reason: 'starttls_not_offered', messages: 2 },
+          { domain: 'd.test', reason: 'certificate_invalid', messages: 1 },
+        ],
       ],
-      mtaSts: [
-        { mode: 'enforce', messages: 2 },
-        { mode: 'none', messages: 1 },
+      [
+        'MTA-STS coverage of messages sent',
+        [
+          { mode: 'enforce', messages: 2 },
+          { mode: 'none', messages: 1 },
+        ],
       ],
-      certificateVerified: { verified: 2, unverified: 1 },
-    });
+    ]);
+    // Outside the period: nothing.
+    const old = await officer.get<ReportDocument>('/api/v1/compliance/reports/transmission-security?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
+    expect(old.body.summary[0]).toEqual({ label: 'Messages sent', value: 0 });
+    expect(old.body.parameters).toEqual({ from: '2020-01-01T00:00:00.000Z', to: '2020-02-01T00:00:00.000Z' });
   });
 
   it('downloads as CSV and PDF, each download audited, and is not for marketers', async () => {
     const csv = await officer.get<string>('/api/v1/compliance/reports/transmission-security?format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="transmission-security_.*\.csv"$/);
-    expect(csv.body.split('\r\n')).toContain('dropped_no_tls,c.test,starttls_not_offered,2');
-    expect(csv.body.split('\r\n')).toContain('sent_without_tls,,,0');
+    const lines = csv.body.split('\r\n');
+    expect(lines).toContain('"Messages dropped for lack of acceptable TLS, by domain and reason"');
+    expect(lines).toContain('Recipient domain,Reason,Messages');
+    expect(lines).toContain('c.test,starttls_not_offered,2');
+    expect(lines).toContain('Messages sent without TLS,0');
     const pdf = await officer.get<string>('/api/v1/compliance/reports/transmission-security?format=pdf');
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.body.startsWith('%PDF-1.4')).toBe(true);
     expect(pdf.body).toContain('starttls_not_offered');
     const { rows } = await db.query<{ details: { format: string } }>(`SELECT details FROM audit_log WHERE action = 'report.downloaded' ORDER BY id`);
-    expect(rows.map((r) => r.details.format)).toEqual(['json', 'csv', 'pdf']);
+    expect(rows.map((r) => r.details.format)).toEqual(['json', 'json', 'csv', 'pdf']);
     expect((await marketer.get('/api/v1/compliance/reports/transmission-security')).status).toBe(403);
-    expect((await officer.get('/api/v1/compliance/reports/transmission-security?format=xml')).status).toBe(400);
+    const bad = await officer.get<{ fields: { field: string }[] }>('/api/v1/compliance/reports/transmission-security?format=xml');
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields.map((f) => f.field)).toEqual(['format']);
+    const backwards = await officer.get<{ fields: { field: string }[] }>('/api/v1/compliance/reports/transmission-security?from=2026-02-01&to=2026-01-01');
+    expect(backwards.body.fields).toEqual([{ field: 'from', message: 'must be before to' }]);
   });
 });

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { type PdfLine, renderPdf, toCsv } from '../../platform/reports/pdf.js';
+import { columnsOf, type ReportDocument } from '../../platform/reports/report-document.js';
+import { type ComplianceReport, periodOf, type ReportResult } from './compliance-report.js';
+import { PeriodQueryDto } from './dto/report-query.dto.js';
 
 export interface TransmissionReport {
   from: string;
@@ -19,10 +21,14 @@ export interface TransmissionReport {
 
 /** Transmission security for auditors: how every message of a period left, or why it did not. */
 @Injectable()
-export class TransmissionReportService {
+export class TransmissionReportService implements ComplianceReport<PeriodQueryDto> {
+  readonly id = 'transmission-security';
+  readonly query = PeriodQueryDto;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async build(from: Date, to: Date): Promise<TransmissionReport> {
+  /** The period's figures. */
+  async figures(from: Date, to: Date): Promise<TransmissionReport> {
     const left = `status IN ('sent', 'bounced') AND sent_at >= $1 AND sent_at < $2`;
     const [byTls, without, dropped, mtaSts, certs] = await Promise.all([
       this.db.query<{ tls_version: string; cipher: string; n: number }[]>(
@@ -58,36 +64,43 @@ export class TransmissionReportService {
     };
   }
 
-  csv(r: TransmissionReport): string {
-    const rows: (string | number)[][] = [
-      ...r.byTls.map((x) => ['sent_by_tls', x.tlsVersion, x.cipher, x.messages]),
-      ['sent_without_tls', '', '', r.sentWithoutTls],
-      ...r.droppedNoTls.map((x) => ['dropped_no_tls', x.domain, x.reason, x.messages]),
-      ...r.mtaSts.map((x) => ['mta_sts_mode', x.mode, '', x.messages]),
-      ['certificate', 'verified', '', r.certificateVerified.verified],
-      ['certificate', 'unverified', '', r.certificateVerified.unverified],
-    ];
-    return toCsv(['section', 'key', 'detail', 'messages'], rows);
+  /** The report for a download: the period's figures as a ReportDocument. */
+  async build(query: PeriodQueryDto): Promise<ReportResult> {
+    const { from, to } = periodOf(query);
+    return { document: this.document(await this.figures(from, to)) };
   }
 
-  pdf(r: TransmissionReport): Buffer {
-    const lines: PdfLine[] = [
-      { text: `Period: ${r.from} to ${r.to}` },
-      { text: '' },
-      { text: 'Messages sent, by TLS version and cipher', size: 12 },
-      ...r.byTls.map((x) => ({ text: `${x.tlsVersion.padEnd(8)} ${x.cipher.padEnd(40)} ${String(x.messages).padStart(9)}`, mono: true })),
-      { text: `Messages sent without TLS: ${String(r.sentWithoutTls)}` },
-      { text: '' },
-      { text: 'Messages dropped for lack of acceptable TLS, by domain and reason', size: 12 },
-      ...(r.droppedNoTls.length
-        ? r.droppedNoTls.map((x) => ({ text: `${x.domain.padEnd(36)} ${x.reason.padEnd(24)} ${String(x.messages).padStart(7)}`, mono: true }))
-        : [{ text: 'none' }]),
-      { text: '' },
-      { text: 'MTA-STS coverage of messages sent', size: 12 },
-      ...r.mtaSts.map((x) => ({ text: `${x.mode.padEnd(10)} ${String(x.messages).padStart(9)}`, mono: true })),
-      { text: '' },
-      { text: `Certificates verified: ${String(r.certificateVerified.verified)}, not verified: ${String(r.certificateVerified.unverified)}` },
-    ];
-    return renderPdf('Transmission security report', lines);
+  document(r: TransmissionReport): ReportDocument {
+    const sent = r.byTls.reduce((n, x) => n + x.messages, 0) + r.sentWithoutTls;
+    return {
+      id: this.id,
+      title: 'Transmission security report',
+      generatedAt: new Date().toISOString(),
+      parameters: { from: r.from, to: r.to },
+      summary: [
+        { label: 'Messages sent', value: sent },
+        { label: 'Messages sent without TLS', value: r.sentWithoutTls },
+        { label: 'Messages dropped for lack of acceptable TLS', value: r.droppedNoTls.reduce((n, x) => n + x.messages, 0) },
+        { label: 'Certificates verified', value: r.certificateVerified.verified },
+        { label: 'Certificates not verified', value: r.certificateVerified.unverified },
+      ],
+      sections: [
+        {
+          title: 'Messages sent, by TLS version and cipher',
+          columns: columnsOf({ tlsVersion: 'TLS version', cipher: 'Cipher', messages: 'Messages' }),
+          rows: r.byTls,
+        },
+        {
+          title: 'Messages dropped for lack of acceptable TLS, by domain and reason',
+          columns: columnsOf({ domain: 'Recipient domain', reason: 'Reason', messages: 'Messages' }),
+          rows: r.droppedNoTls,
+        },
+        {
+          title: 'MTA-STS coverage of messages sent',
+          columns: columnsOf({ mode: 'MTA-STS mode', messages: 'Messages' }),
+          rows: r.mtaSts,
+        },
+      ],
+    };
   }
 }

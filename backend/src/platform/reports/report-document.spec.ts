@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ReportDocument, reportCsv, reportPdf } from './report-document.js';
+import { columnsOf, type ReportDocument, reportCsv, reportPdf } from './report-document.js';
 
 const doc: ReportDocument = {
   id: 'phi-access',
@@ -95,5 +95,14 @@ describe('reportPdf', () => {
     const parts = [...text.matchAll(/\((?:Attestation| {11}) {2}(x+)\) Tj/g)].map((m) => m[1]);
     expect(parts.join('')).toBe(long);
     expect(parts.length).toBeGreaterThan(1);
+  });
+});
+
+describe('columnsOf', () => {
+  it('keeps the order of its keys', () => {
+    expect(columnsOf({ b: 'B', a: 'A' })).toEqual([
+      { key: 'b', label: 'B' },
+      { key: 'a', label: 'A' },
+    ]);
   });
 });

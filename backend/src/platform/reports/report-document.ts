@@ -26,6 +26,11 @@ export interface ReportDocument {
   sections: ReportSection[];
 }
 
+/** Columns from `{ key: label }`, in the object's order. */
+export function columnsOf(labels: Record<string, string>): ReportColumn[] {
+  return Object.entries(labels).map(([key, label]) => ({ key, label }));
+}
+
 const cellText = (v: ReportCell | undefined): string => (v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
 
 /**
