@@ -22,7 +22,7 @@ export class AuditChainReportService implements ComplianceReport<AuditChainQuery
     const ends = async (order: 'ASC' | 'DESC') =>
       (
         await this.db.query<[{ id: string; occurred_at: Date }?]>(
-          `SELECT id::text AS id, occurred_at FROM audit_log WHERE id <= coalesce($1, 0) ORDER BY id ${order} LIMIT 1`,
+          `SELECT id::text AS id, occurred_at FROM audit_log WHERE id <= coalesce($1, 0) ORDER BY audit_log.id ${order} LIMIT 1`,
           [result.headId],
         )
       ).at(0);

