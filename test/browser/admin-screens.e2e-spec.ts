@@ -142,10 +142,14 @@ describe('admin screens', () => {
           'Integrations',
           'Webhooks',
           'Webhook deliveries',
+          'Reports',
+          'Access review',
+          'Breach response',
           'Users',
           'API keys',
           'Audit log',
           'Encryption keys',
+          'Queues',
         ]);
 
         await openMenu(page, 'Users');

@@ -162,6 +162,17 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
     list: 'integrations:read',
     replay: 'integrations:manage',
   },
+  // Compliance pages: report views and downloads (each audited by the backend).
+  'compliance-reports': { list: 'compliance:read' },
+  'access-review': { list: 'compliance:read' },
+  'breach-response': { list: 'compliance:read' },
+  // The BullMQ queue dashboard: reading and every intervention are for administrators.
+  queues: {
+    list: 'queues:manage',
+    retry: 'queues:manage',
+    delete: 'queues:manage',
+    pause: 'queues:manage',
+  },
   // `edit` is the wizard resumed on an uploaded import (mapping, consent, start).
   imports: {
     list: 'imports:read',

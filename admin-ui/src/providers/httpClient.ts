@@ -182,6 +182,29 @@ export function uploadFile<T = unknown>(path: string, file: Blob, contentType: s
   });
 }
 
+/** A file the backend sent (a CSV or PDF report), with the name its Content-Disposition gives. */
+export interface DownloadedFile {
+  blob: Blob;
+  fileName: string | undefined;
+}
+
+/**
+ * GETs a file with the same cookies and error shape as `httpClient`, keeping the bytes intact
+ * (a PDF read as text would be corrupted).
+ */
+export async function fetchFile(path: string, options: Pick<RequestOptions, 'query' | 'signal'> = {}): Promise<DownloadedFile> {
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, options.query), { credentials: 'same-origin', cache: 'no-store', signal: options.signal });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new HttpError('Cannot reach the server. Check your connection and try again.', 0, {});
+  }
+  if (!response.ok) throw toHttpError(await readBody(response), response.status);
+  const disposition = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '');
+  return { blob: await response.blob(), fileName: disposition?.[1] };
+}
+
 /**
  * Calls the backend: same-origin cookies, JSON in and out, and the CSRF double-submit header
  * (the `hm_csrf` cookie echoed in `x-csrf-token`) on every state-changing request.

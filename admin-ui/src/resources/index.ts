@@ -5,6 +5,7 @@ import { attributes } from './attributes';
 import { auditEvents } from './audit-events';
 import { authorizationTexts } from './authorization-texts';
 import { campaigns } from './campaigns';
+import { accessReview, breachResponse, complianceReports } from './compliance';
 import { contacts } from './contacts';
 import { deliveries } from './deliveries';
 import { domainTls } from './domain-tls';
@@ -12,6 +13,7 @@ import { imports } from './imports';
 import { journeys } from './journeys';
 import { inboundMessages } from './inbound-messages';
 import { keyRotations } from './key-rotations';
+import { queues } from './queues';
 import { segments } from './segments';
 import { sendingDomains } from './sending-domains';
 import { suppressions } from './suppressions';
@@ -39,6 +41,9 @@ export const resources: ResourceProps[] = [
   inboundMessages,
   webhooks,
   webhookDeliveries,
+  complianceReports,
+  accessReview,
+  breachResponse,
   topics,
   authorizationTexts,
   attributes,
@@ -47,4 +52,5 @@ export const resources: ResourceProps[] = [
   apiKeys,
   auditEvents,
   keyRotations,
+  queues,
 ];
