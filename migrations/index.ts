@@ -12,6 +12,7 @@ import { Campaigns1763901000000 } from './1763901000000-Campaigns.js';
 import { Events1763901100000 } from './1763901100000-Events.js';
 import { Webhooks1763901200000 } from './1763901200000-Webhooks.js';
 import { Journeys1763901300000 } from './1763901300000-Journeys.js';
+import { Retention1763901400000 } from './1763901400000-Retention.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   Events1763901100000,
   Webhooks1763901200000,
   Journeys1763901300000,
+  Retention1763901400000,
 ];

@@ -14,6 +14,7 @@ import { WebhooksModule } from './modules/webhooks/index.js';
 import { CryptoModule } from './modules/crypto/index.js';
 import { ImportsModule } from './modules/imports/index.js';
 import { JourneysModule } from './modules/journeys/index.js';
+import { RetentionModule } from './modules/retention/index.js';
 import { QueuesAdminModule } from './modules/queues-admin/index.js';
 import { SegmentsModule } from './modules/segments/index.js';
 
@@ -61,6 +62,7 @@ export class AppModule {
         CampaignsModule.forRoles(roles),
         JourneysModule.forRoles(roles),
         ComplianceModule.forRoles(roles),
+        RetentionModule.forRoles(roles),
         QueuesAdminModule.forRoles(roles),
         ...(roles.includes('api') ? [HealthModule, MetricsModule] : []),
       ],

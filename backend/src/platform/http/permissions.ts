@@ -31,6 +31,8 @@ export enum Permission {
   DeliveryRead = 'delivery:read',
   DeliveryManage = 'delivery:manage',
   ComplianceRead = 'compliance:read',
+  /** The retention policy and disposal runs (dry runs too: they reveal what data is held and for how long). */
+  RetentionManage = 'retention:manage',
   /** Inbound events, FHIR resources and HL7 v2 messages (integrations and EHR interfaces). */
   EventsWrite = 'events:write',
   IntegrationsRead = 'integrations:read',
@@ -100,6 +102,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.CampaignsRead,
     P.CampaignsApprove,
     P.ComplianceRead,
+    P.RetentionManage,
     P.JourneysRead,
   ],
   [Role.Analyst]: [P.DashboardRead, P.ReportsRead],

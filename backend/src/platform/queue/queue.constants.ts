@@ -7,6 +7,7 @@ export enum QueueName {
   Webhooks = 'webhooks',
   Campaigns = 'campaigns',
   Journeys = 'journeys',
+  Retention = 'retention',
 }
 
 /** Job names follow `domain.verb-noun`. Each has exactly one handler and a payload type below. */
@@ -20,6 +21,8 @@ export enum JobName {
   CampaignsFanOut = 'campaigns.fan-out',
   JourneysAdvance = 'journeys.advance',
   JourneysWake = 'journeys.wake',
+  RetentionSweep = 'retention.sweep',
+  RetentionRun = 'retention.run',
 }
 
 /** Payloads carry identifiers only, never PHI. */
@@ -33,6 +36,8 @@ export interface JobPayloads {
   [JobName.CampaignsFanOut]: { campaignId: string };
   [JobName.JourneysAdvance]: { enrollmentIds: string[] };
   [JobName.JourneysWake]: { at: string };
+  [JobName.RetentionSweep]: { scheduledAt: string };
+  [JobName.RetentionRun]: { runId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -45,4 +50,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.CampaignsFanOut]: QueueName.Campaigns,
   [JobName.JourneysAdvance]: QueueName.Journeys,
   [JobName.JourneysWake]: QueueName.Journeys,
+  [JobName.RetentionSweep]: QueueName.Retention,
+  [JobName.RetentionRun]: QueueName.Retention,
 };
