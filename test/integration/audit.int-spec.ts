@@ -87,7 +87,7 @@ describe('tamper-evident audit log', () => {
       expect(result.problems.map((p) => [p.id, p.kind])).toEqual([[21, 'broken_link']]);
 
       await db.query(`INSERT INTO audit_log (id, occurred_at, actor_type, action, outcome, details, prev_hash, hash)
-                      SELECT 25000, now(), 'system', 'phi.export', 'success', '{}', hash, hash FROM audit_log WHERE id = 30`);
+                      SELECT 25000, now(), 'system', 'phi.exported', 'success', '{}', hash, hash FROM audit_log WHERE id = 30`);
       result = await audit.verify();
       expect(result.problems.map((p) => p.id)).toContain(25000);
     } finally {

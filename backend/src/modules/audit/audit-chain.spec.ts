@@ -49,7 +49,7 @@ describe('audit hash chain', () => {
 
   it('detects an inserted row even when its own hash is consistent', () => {
     const rows = makeChain(4);
-    const forged = { ...rows[1], id: 99, action: 'phi.export', prevHash: rows[1].hash };
+    const forged = { ...rows[1], id: 99, action: 'phi.exported', prevHash: rows[1].hash };
     forged.hash = chainHash(forged.prevHash, forged);
     rows.splice(2, 0, forged);
     expect(verifyChain(rows).map((p) => [p.id, p.kind])).toEqual([[3, 'broken_link']]);
