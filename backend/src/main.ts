@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { backupCommand, restoreCommand } from './cli/backup-commands.js';
 import { importCommand } from './cli/import-command.js';
 import { auditVerifyCommand, rotateKeyCommand } from './cli/security-commands.js';
 import { seedDemoData } from './cli/seed.js';
@@ -12,7 +13,7 @@ import { configureHttp } from './platform/http/configure-http.js';
 import { createLogger, NestPinoLogger } from './platform/logging/index.js';
 import type { Entrypoint } from './platform/process/process-role.js';
 
-const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import', 'audit-verify', 'rotate-key'] as const;
+const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import', 'audit-verify', 'rotate-key', 'backup', 'restore'] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function main() {
@@ -47,6 +48,12 @@ async function main() {
     } finally {
       await app.close();
     }
+    return;
+  }
+  if (command === 'backup' || command === 'restore') {
+    // Their own connections: a restore must not boot the app on the empty target before loading it.
+    process.exitCode = await (command === 'backup' ? backupCommand : restoreCommand)(config, process.argv.slice(3), logger);
+    logger.flush();
     return;
   }
   if (command === 'seed') {

