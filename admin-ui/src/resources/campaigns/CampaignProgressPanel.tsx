@@ -5,7 +5,7 @@ import { type CampaignProgress, campaignsApi, type CampaignStatus } from '../../
 import { formatDuration } from '../imports/ImportProgress';
 import { Figure } from './Figure';
 import { isLive } from './campaignStatus';
-import { usePolled } from './usePolled';
+import { usePolled } from '../../components/usePolled';
 
 const POLL_MS = 2000;
 

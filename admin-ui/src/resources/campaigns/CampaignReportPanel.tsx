@@ -4,7 +4,7 @@ import { Box, Button, Card, CardContent, LinearProgress, Stack, Table, TableBody
 import { formatNumber } from '../../components/format';
 import { type CampaignReport, campaignsApi } from '../../providers/campaignsApi';
 import { Figure } from './Figure';
-import { usePolled } from './usePolled';
+import { usePolled } from '../../components/usePolled';
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
 

@@ -3,7 +3,7 @@ import { Alert, AlertTitle, Box, Card, CardContent, CircularProgress, List, List
 import { formatNumber } from '../../components/format';
 import { campaignsApi, type PreSendChecks } from '../../providers/campaignsApi';
 import { Figure } from './Figure';
-import { usePolled } from './usePolled';
+import { usePolled } from '../../components/usePolled';
 
 const REASON: Record<string, string> = {
   no_consent: 'No consent for the topic',

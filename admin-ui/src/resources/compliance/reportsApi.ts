@@ -1,4 +1,5 @@
 import { fetchFile, httpClient } from '../../providers/httpClient';
+import { saveBlob } from '../../components/saveFile';
 
 /**
  * The compliance reports: `GET /api/v1/compliance/reports/:id?format=json|csv|pdf&…`. Every report
@@ -172,22 +173,6 @@ export async function fetchReport(id: string, query: Record<string, string>, sig
   const { body } = await httpClient(path(id), { query: { ...query, format: 'json' }, signal });
   if (!isReportDocument(body)) throw new Error('This report cannot be shown in this version of the server; download it instead.');
   return body;
-}
-
-/** Saves a blob as a file from memory: nothing reaches browser storage, and the object URL is released at once. */
-function saveBlob(blob: Blob, fileName: string) {
-  const url = URL.createObjectURL(blob);
-  try {
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-  } finally {
-    // After the click the browser holds its own reference to the blob.
-    setTimeout(() => URL.revokeObjectURL(url), 0);
-  }
 }
 
 /** Downloads the report through the signed-in session and saves it under the name the server gives. */

@@ -4,24 +4,10 @@ import { Alert, Button, CircularProgress, Dialog, DialogActions, DialogContent, 
 import { useState } from 'react';
 import { useCanAccess, useDataProvider, useNotify, useRecordContext, useRefresh } from 'react-admin';
 
+import { saveJson } from '../../components/saveFile';
 import type { ContactRecord, HipaaDataProvider } from '../../providers/dataProvider';
 
 const errorText = (error: unknown, fallback: string): string => (error instanceof Error && error.message ? error.message : fallback);
-
-/** Saves JSON as a file from memory: nothing is written to browser storage, and the object URL is released at once. */
-function saveJson(data: unknown, fileName: string) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-  try {
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-}
 
 /** Downloads everything held about the contact (a right-of-access request); the export is audited. */
 export function ExportContactButton() {

@@ -21,7 +21,7 @@ import { useState } from 'react';
 
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { formatDateTime, formatNumber } from '../../components/format';
-import { usePolled } from '../campaigns/usePolled';
+import { usePolled } from '../../components/usePolled';
 import { JOB_STATES, type JobDataField, type JobRecord, type JobState, queuesApi, type QueueSummary, REFRESH_MS } from './queuesApi';
 import { errorText, useQueueAction } from './useQueueAction';
 

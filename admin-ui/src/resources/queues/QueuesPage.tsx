@@ -21,7 +21,7 @@ import { useState } from 'react';
 import { Title } from 'react-admin';
 
 import { formatNumber } from '../../components/format';
-import { usePolled } from '../campaigns/usePolled';
+import { usePolled } from '../../components/usePolled';
 import { QueueJobs } from './QueueJobs';
 import { queuesApi, REFRESH_MS, type QueueCounts, type QueueSummary } from './queuesApi';
 import { errorText, useQueueAction } from './useQueueAction';
