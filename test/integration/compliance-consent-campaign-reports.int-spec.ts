@@ -274,7 +274,7 @@ describe('compliance: consent-evidence and campaign-targeting reports', () => {
     expect(csv.split('\r\n')).toEqual(expect.arrayContaining(['Consent ledger', 'HIPAA marketing authorizations']));
     expect(pdf.startsWith('%PDF-1.4')).toBe(true);
     expect(phiFound(JSON.stringify(doc) + csv + pdf, PHI)).toEqual([]);
-    expect((await db.query(`SELECT 1 FROM audit_log WHERE action = 'phi.exported'`)).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM audit_log WHERE action IN ('phi.revealed', 'phi.exported')`)).rowCount).toBe(0);
     expect((await officer.get<{ code: string }>(`${REPORTS}/consent-evidence?contactId=999999`)).body.code).toBe('contact_not_found');
   });
 
@@ -300,21 +300,21 @@ describe('compliance: consent-evidence and campaign-targeting reports', () => {
     expect(phiFound(JSON.stringify(doc), PHI)).toEqual([]);
   });
 
-  it('prints names, e-mail addresses and evidence only on request, auditing each contact as a PHI export', async () => {
+  it('prints names, e-mail addresses and evidence only on request, auditing each contact as a reveal and the download as an export', async () => {
     const res = await officer.get<ReportDocument>(`${REPORTS}/consent-evidence?contactId=${ids.ana}&includePhi=true`);
     expect(res.status).toBe(200);
     expect(rowsOf(res.body, 'Contacts')).toEqual([{ contactId: ids.ana, status: 'active', email: ANA.email, name: 'Ana Castillo' }]);
     expect(rowsOf(res.body, 'Consent ledger')?.[0]).toMatchObject(FORM_EVIDENCE);
     expect(summaryOf(res.body)['Contacts whose name and e-mail are printed']).toBe(1);
     const audit = await db.query<{ action: string; subject_type: string; subject_id: string; details: Record<string, unknown> }>(
-      `SELECT action, subject_type, subject_id, details FROM audit_log WHERE action IN ('phi.exported', 'report.downloaded') ORDER BY id DESC LIMIT 2`,
+      `SELECT action, subject_type, subject_id, details FROM audit_log WHERE action IN ('phi.revealed', 'report.downloaded') ORDER BY id DESC LIMIT 2`,
     );
     expect(audit.rows.reverse()).toEqual([
       {
-        action: 'phi.exported',
+        action: 'phi.revealed',
         subject_type: 'contact',
         subject_id: ids.ana,
-        details: { scope: 'compliance_report', report: 'consent-evidence', format: 'json' },
+        details: { purpose: 'compliance_report', report: 'consent-evidence', format: 'json' },
       },
       {
         action: 'report.downloaded',
@@ -327,12 +327,12 @@ describe('compliance: consent-evidence and campaign-targeting reports', () => {
     const officerId = (await db.query<{ id: string }>(`SELECT id FROM users WHERE email = 'officer@clinic.test'`)).rows[0].id;
     const access = (await officer.get<ReportDocument>(`${REPORTS}/phi-access?userId=${officerId}`)).body;
     expect(rowsOf(access, 'PHI accesses and exports')?.map((r) => [r.action, r.recordType, r.recordId])).toEqual([
-      ['phi.exported', 'contact', ids.ana],
+      ['phi.revealed', 'contact', ids.ana],
       ['report.downloaded', 'report', 'consent-evidence'],
     ]);
     const breach = (await officer.get<ReportDocument>(`${REPORTS}/breach-response?userId=${officerId}`)).body;
     expect(rowsOf(breach, 'Affected individuals (contact ids)')).toEqual([{ contactId: ids.ana }]);
-    expect(summaryOf(breach)).toMatchObject({ Accesses: 2, Exports: 2, 'Distinct contacts touched': 1 });
+    expect(summaryOf(breach)).toMatchObject({ Accesses: 2, Exports: 1, 'Distinct contacts touched': 1 });
 
     const bad = await officer.get<{ fields: { field: string }[] }>(`${REPORTS}/consent-evidence?contactId=${ids.ana}&campaignId=${campaignId}`);
     expect(bad.status).toBe(400);

@@ -14,7 +14,7 @@ export interface ReportCaller {
 
 export interface ReportResult {
   document: ReportDocument;
-  /** Contacts whose PHI the document prints: each is audited as a PHI export, and the download is marked as containing PHI. */
+  /** Contacts whose PHI the document prints: each is audited as a reveal (`phi.revealed`), and the download as an export containing PHI. */
   phiContactIds?: readonly string[];
 }
 

@@ -51,14 +51,15 @@ export class ComplianceReportsService {
       .filter(([, v]) => v !== null)
       .map(([k, v]) => `${k}=${String(v)}`);
     const details = { report: id, format, parameters, ...(containsPhi ? { containsPhi, contacts: phiContactIds.length } : {}) };
+    // Each contact printed is a reveal (so breach reports find it by contact); the download itself is the one export.
     await this.db.transaction(async (tx) => {
       for (const contactId of phiContactIds) {
         await this.audit.record(
           {
             actor: caller.actor,
-            action: 'phi.exported',
+            action: 'phi.revealed',
             subject: { type: 'contact', id: contactId },
-            details: { scope: 'compliance_report', report: id, format },
+            details: { purpose: 'compliance_report', report: id, format },
           },
           tx,
         );

@@ -36,7 +36,7 @@ interface LedgerRow {
 /**
  * Proof of consent for one contact or a campaign's frozen audience: the consent ledger with its evidence, and
  * the HIPAA marketing authorizations. Contacts appear by id; names and e-mail addresses only with
- * `includePhi=true`, for a caller holding phi:reveal, and each contact so printed is audited as a PHI export.
+ * `includePhi=true`, for a caller holding phi:reveal, and each contact so printed is audited as a reveal.
  */
 @Injectable()
 export class ConsentEvidenceReportService implements ComplianceReport<ConsentEvidenceQueryDto> {
@@ -61,7 +61,13 @@ export class ConsentEvidenceReportService implements ComplianceReport<ConsentEvi
     const includePhi = query.includePhi === 'true';
     const subject = query.contactId ? { type: 'contact', id: query.contactId } : { type: 'campaign', id: query.campaignId ?? '' };
     if (includePhi && !caller.permissions.includes(Permission.PhiReveal)) {
-      await this.audit.record({ actor: caller.actor, action: 'phi.exported', subject, outcome: 'denied', details: { report: this.id } });
+      await this.audit.record({
+        actor: caller.actor,
+        action: 'phi.revealed',
+        subject,
+        outcome: 'denied',
+        details: { purpose: 'compliance_report', report: this.id },
+      });
       throw new DomainError('forbidden', 'Printing names and e-mail addresses needs the phi:reveal permission', 403);
     }
     const contacts = query.contactId ? await this.contact(query.contactId) : await this.audience(query.campaignId ?? '');

@@ -4,13 +4,13 @@
  * its audit action here.
  */
 export const PHI_ACCESS_ACTIONS = {
-  /** A contact's record revealed, or a template previewed with a real contact (outcome `denied` when refused). */
+  /** A contact's record revealed, a template previewed with a real contact (outcome `denied` when refused), or a contact printed in a compliance report. */
   'phi.revealed': 'view',
   /** The first rows of an uploaded CSV shown to the uploader. */
   'phi.previewed': 'view',
-  /** A contact's full record exported, or a contact's PHI printed in a compliance report. */
+  /** A contact's full record exported. */
   'phi.exported': 'export',
-  /** A compliance report download; only those whose details say `containsPhi` count. */
+  /** A compliance report download; only those whose details say `containsPhi` count (each contact printed is a `phi.revealed` beside it). */
   'report.downloaded': 'export',
   'import.uploaded': 'import',
   'events.ingested': 'import',
