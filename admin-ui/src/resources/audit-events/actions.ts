@@ -27,5 +27,5 @@ export const ACTION_DESCRIPTIONS: Readonly<Partial<Record<string, string>>> = {
   'audit.export': 'Audit log exported',
   'crypto.key-rotated': 'Encryption key rotated',
   'crypto.reencrypt-finished': 'Re-encryption finished',
-  'phi.export': 'PHI exported',
+  'phi.exported': 'PHI exported',
 };
