@@ -28,4 +28,11 @@ export const ACTION_DESCRIPTIONS: Readonly<Partial<Record<string, string>>> = {
   'crypto.key-rotated': 'Encryption key rotated',
   'crypto.reencrypt-finished': 'Re-encryption finished',
   'phi.exported': 'PHI exported',
+  'phi.revealed': 'PHI revealed',
+  'phi.previewed': 'Template previewed with a contact',
+  'report.downloaded': 'Compliance report downloaded',
+  'queue.job-retried': 'Queue job retried',
+  'queue.job-removed': 'Queue job removed',
+  'queue.paused': 'Queue paused',
+  'queue.resumed': 'Queue resumed',
 };
