@@ -8,7 +8,7 @@ const SECTIONS: ReadonlyArray<{ label: string; resources: readonly string[] }> =
   { label: 'Campaigns', resources: ['campaigns', 'journeys'] },
   { label: 'Delivery', resources: ['deliveries', 'domain-tls', 'sending-domains'] },
   { label: 'Integrations', resources: ['inbound-messages', 'webhooks', 'webhook-deliveries'] },
-  { label: 'Compliance', resources: ['compliance-reports', 'access-review', 'breach-response'] },
+  { label: 'Compliance', resources: ['compliance-reports', 'access-review', 'breach-response', 'retention'] },
   { label: 'Administration', resources: ['users', 'api-keys', 'audit-events', 'key-rotations', 'queues'] },
 ];
 

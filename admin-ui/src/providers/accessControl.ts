@@ -166,6 +166,8 @@ const RESOURCE_RULES: Readonly<Partial<Record<string, Readonly<Record<string, st
   'compliance-reports': { list: 'compliance:read' },
   'access-review': { list: 'compliance:read' },
   'breach-response': { list: 'compliance:read' },
+  // Dry runs too: they show what data is held and for how long.
+  retention: { list: 'retention:manage' },
   // The BullMQ queue dashboard: reading and every intervention are for administrators.
   queues: {
     list: 'queues:manage',

@@ -14,6 +14,7 @@ import { journeys } from './journeys';
 import { inboundMessages } from './inbound-messages';
 import { keyRotations } from './key-rotations';
 import { queues } from './queues';
+import { retention } from './retention';
 import { segments } from './segments';
 import { sendingDomains } from './sending-domains';
 import { suppressions } from './suppressions';
@@ -44,6 +45,7 @@ export const resources: ResourceProps[] = [
   complianceReports,
   accessReview,
   breachResponse,
+  retention,
   topics,
   authorizationTexts,
   attributes,

@@ -28,6 +28,8 @@ export interface RetentionSettings {
 export interface RetentionPolicyView extends RetentionSettings {
   updatedAt: string;
   updatedBy: string | null;
+  /** The bounds of each setting, so that forms check what the API will. */
+  limits: typeof LIMITS;
 }
 
 /** Bounds of each setting. The lower ones keep late bounces, retries and recent segments working. */

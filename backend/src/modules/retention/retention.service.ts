@@ -12,6 +12,7 @@ import {
   type ContactAction,
   countsOf,
   cutoffsOf,
+  LIMITS,
   policyProblems,
   type RetentionCounts,
   type RetentionCutoffs,
@@ -416,6 +417,7 @@ function toPolicyView(r: PolicyRow): RetentionPolicyView {
     scheduleEnabled: r.schedule_enabled,
     updatedAt: r.updated_at.toISOString(),
     updatedBy: r.updated_by,
+    limits: LIMITS,
   };
 }
 
