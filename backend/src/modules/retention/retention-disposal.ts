@@ -75,9 +75,13 @@ export class RetentionDisposal {
   /**
    * What the contacts module's erasure does not reach: encrypted copies of the contact's data held by messages,
    * journeys and EHR events go (`anonymize`); `delete` also removes the EHR events and journey entry records and
-   * unlinks the contact's engagement events, which stay as anonymous figures for campaign reports.
+   * unlinks the contact's engagement events, which stay as anonymous figures for campaign reports. Answers false (and
+   * changes nothing) when the contact is no longer inactive.
    */
-  async stripContactTraces(tx: EntityManager, contactId: string, action: ContactAction): Promise<void> {
+  async stripContactTraces(tx: EntityManager, contactId: string, cutoff: string, action: ContactAction): Promise<boolean> {
+    // Checked again under the row's lock: a contact that came back to life since the batch was read is left alone.
+    const still = await tx.query<unknown[]>(`SELECT 1 FROM contacts c WHERE ${INACTIVE_SINCE} AND c.id = $2 FOR UPDATE OF c`, [cutoff, contactId]);
+    if (still.length === 0) return false;
     await tx.query(
       `UPDATE deliveries SET recipient_enc = NULL, context_enc = NULL WHERE contact_id = $1 AND (recipient_enc IS NOT NULL OR context_enc IS NOT NULL)`,
       [contactId],
@@ -86,13 +90,13 @@ export class RetentionDisposal {
     switch (action) {
       case 'anonymize':
         await tx.query(`UPDATE contact_events SET properties = NULL WHERE contact_id = $1 AND properties IS NOT NULL`, [contactId]);
-        return;
+        return true;
       case 'delete':
         await tx.query(`DELETE FROM contact_events WHERE contact_id = $1`, [contactId]);
         await tx.query(`DELETE FROM journey_contacts WHERE contact_id = $1`, [contactId]);
         await tx.query(`UPDATE engagement_events SET contact_id = NULL WHERE contact_id = $1`, [contactId]);
         await tx.query(`DELETE FROM contact_engagement WHERE contact_id = $1`, [contactId]);
-        return;
+        return true;
     }
   }
 

@@ -295,8 +295,7 @@ export class RetentionService {
       const ids = await this.disposal.inactiveContacts(cutoff, after, CONTACT_BATCH);
       if (ids.length === 0) return;
       for (const id of ids) {
-        await this.db.transaction((tx) => this.disposal.stripContactTraces(tx, id, action));
-        await this.contacts.erase(id, actor);
+        if (await this.db.transaction((tx) => this.disposal.stripContactTraces(tx, id, cutoff, action))) await this.contacts.erase(id, actor);
       }
       after = ids[ids.length - 1];
       await countErasures(this.db, runId, actor);
