@@ -74,19 +74,26 @@ async function seed(config: AppConfig, logger: ReturnType<typeof createLogger>) 
   }
 }
 
+/**
+ * On SIGTERM or SIGINT: stop taking work, let running jobs finish (an open SMTP transaction completes and its
+ * outcome is recorded), close connections, then exit 0. Nest's default re-raises the signal, which reports a
+ * clean stop as a kill to supervisors.
+ */
+const SHUTDOWN = { useProcessExit: true };
+
 async function start(entrypoint: Entrypoint, config: AppConfig, logger: ReturnType<typeof createLogger>) {
   const nestLogger = new NestPinoLogger(logger);
   const module = AppModule.forEntrypoint(entrypoint, config);
   logger.info({ entrypoint, config: maskedConfig(config) }, 'starting');
   if (entrypoint === 'api' || entrypoint === 'all') {
     const app = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger, bodyParser: false, abortOnError: false });
-    app.enableShutdownHooks();
+    app.enableShutdownHooks([], SHUTDOWN);
     configureHttp(app, config);
     await app.listen(config.PORT, config.HOST);
     logger.info({ url: config.PUBLIC_URL, port: config.PORT }, 'listening');
   } else {
     const app = await NestFactory.createApplicationContext(module, { logger: nestLogger, abortOnError: false });
-    app.enableShutdownHooks();
+    app.enableShutdownHooks([], SHUTDOWN);
     await app.init();
   }
   logger.info({ entrypoint }, 'started');

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Pem } from './pki.js';
 
-export type Behaviour = 'accept' | 'no-starttls' | 'old-tls' | 'defer-then-accept' | 'reject' | 'broken-handshake' | 'stall';
+export type Behaviour = 'accept' | 'no-starttls' | 'old-tls' | 'defer-then-accept' | 'reject' | 'broken-handshake' | 'stall' | 'slow-data';
 
 export interface ReceivedMessage {
   from: string;
@@ -23,6 +23,9 @@ export interface TestSmtpServer {
   /** MAIL FROM / RCPT TO / DATA commands seen on a connection without TLS. */
   plaintextTransactions: number;
   connections: number;
+  /** DATA transactions the server began to take in, and those whose connection closed before the server answered. */
+  dataStarted: number;
+  abortedTransactions: number;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export interface SmtpServerOptions {
   auth?: { user: string; pass: string };
   /** TLS from the first byte (port 465 style) instead of STARTTLS. */
   implicitTls?: boolean;
+  /** `slow-data`: how long the server holds its answer to each message's DATA (default 500 ms). */
+  dataDelayMs?: number;
 }
 
 export async function startSmtpServer(behaviour: Behaviour, options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
@@ -51,9 +56,12 @@ export async function startSmtpServer(behaviour: Behaviour, options: SmtpServerO
     plaintext: [],
     plaintextTransactions: 0,
     connections: 0,
+    dataStarted: 0,
+    abortedTransactions: 0,
     close: () => Promise.resolve(),
   };
   const deferred = new Set<string>();
+  const inData = new Set<string>();
   const serverOptions: SMTPServerOptions = {
     authOptional: !options.auth,
     logger: false,
@@ -88,19 +96,31 @@ export async function startSmtpServer(behaviour: Behaviour, options: SmtpServerO
       }
       callback();
     },
+    onClose(session) {
+      if (inData.delete(session.id)) state.abortedTransactions += 1;
+    },
     onData(stream, session, callback) {
+      state.dataStarted += 1;
+      inData.add(session.id);
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        if (!session.secure) state.plaintext.push(raw.toString('latin1'));
-        state.received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          secure: session.secure,
-        });
-        callback();
+        const take = () => {
+          // A client that hung up while the answer was held aborted the transaction: the message does not count.
+          if (!inData.delete(session.id)) return;
+          const raw = Buffer.concat(chunks);
+          if (!session.secure) state.plaintext.push(raw.toString('latin1'));
+          state.received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+            secure: session.secure,
+          });
+          callback();
+        };
+        // A slow receiver: the message is in, the answer comes later.
+        if (behaviour === 'slow-data') setTimeout(take, options.dataDelayMs ?? 500);
+        else take();
       });
     },
   };
@@ -132,6 +152,8 @@ async function startRawServer(behaviour: 'broken-handshake' | 'stall', host: str
     plaintext: [],
     plaintextTransactions: 0,
     connections: 0,
+    dataStarted: 0,
+    abortedTransactions: 0,
     close: () => Promise.resolve(),
   };
   const server: Server = createServer((socket) => {
