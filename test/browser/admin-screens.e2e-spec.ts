@@ -145,6 +145,7 @@ describe('admin screens', () => {
           'Reports',
           'Access review',
           'Breach response',
+          'Retention',
           'Users',
           'API keys',
           'Audit log',
