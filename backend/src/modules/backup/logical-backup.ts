@@ -53,10 +53,14 @@ const DATA_FRAME_BYTES = 256 * 1024;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Session settings that make COPY text identical whichever server defaults each side has (as pg_dump sets them). */
+/**
+ * Session settings that make COPY text identical whichever server defaults each side has, and lift the
+ * server's timeouts for this long-running session (as pg_dump does).
+ */
 async function setSessionFormat(client: pg.ClientBase): Promise<void> {
   await client.query(
-    `SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex'`,
+    `SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex';
+     SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0`,
   );
 }
 
@@ -347,6 +351,8 @@ export async function restoreBackup(options: {
   });
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
+  let copy: ReturnType<typeof copyFrom> | undefined;
+  let finished: Promise<unknown> | undefined;
   try {
     const client = (await runner.connect()) as pg.PoolClient;
     const existing = (
@@ -368,8 +374,6 @@ export async function restoreBackup(options: {
     const migrationsApplied = (await executor.executePendingMigrations()).length;
     progress(`schema rebuilt: ${migrationsApplied} migration(s) applied`);
     await prepareTables(client, manifest);
-    let copy: ReturnType<typeof copyFrom> | undefined;
-    let finished: Promise<unknown> | undefined;
     const { counts } = await walkBackup(options.file, options.backupKey, {
       table: (table) => {
         copy = client.query(copyFrom(`COPY ${ident(table.name)} (${table.columns.map(ident).join(', ')}) FROM STDIN`));
@@ -408,6 +412,11 @@ export async function restoreBackup(options: {
       dataKeys,
     };
   } catch (err) {
+    // A COPY still open holds the connection: abort it (CopyFail) so the rollback can run.
+    if (copy && !copy.writableFinished && !copy.destroyed) {
+      copy.destroy(new Error('restore aborted'));
+      await finished?.catch(() => undefined);
+    }
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw err;
   } finally {
