@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { backupCommand, restoreCommand } from './cli/backup-commands.js';
 import { importCommand } from './cli/import-command.js';
-import { auditVerifyCommand, rotateKeyCommand } from './cli/security-commands.js';
+import { auditVerifyCommand, rewrapMasterKeyCommand, rotateKeyCommand } from './cli/security-commands.js';
 import { seedDemoData } from './cli/seed.js';
 
 import { type AppConfig, ConfigError, maskedConfig, parseConfig } from './config/index.js';
@@ -13,7 +13,20 @@ import { configureHttp } from './platform/http/configure-http.js';
 import { createLogger, NestPinoLogger } from './platform/logging/index.js';
 import type { Entrypoint } from './platform/process/process-role.js';
 
-const COMMANDS = ['api', 'worker', 'scheduler', 'all', 'migrate', 'seed', 'import', 'audit-verify', 'rotate-key', 'backup', 'restore'] as const;
+const COMMANDS = [
+  'api',
+  'worker',
+  'scheduler',
+  'all',
+  'migrate',
+  'seed',
+  'import',
+  'audit-verify',
+  'rotate-key',
+  'rewrap-master-key',
+  'backup',
+  'restore',
+] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function main() {
@@ -39,12 +52,14 @@ async function main() {
     logger.flush();
     return;
   }
-  if (command === 'import' || command === 'audit-verify' || command === 'rotate-key') {
+  if (command === 'import' || command === 'audit-verify' || command === 'rotate-key' || command === 'rewrap-master-key') {
     const app = await NestFactory.createApplicationContext(AppModule.forEntrypoint('cli', config), { logger: new NestPinoLogger(logger), abortOnError: false });
     try {
       const args = process.argv.slice(3);
-      process.exitCode =
-        command === 'import' ? await importCommand(app, args) : command === 'audit-verify' ? await auditVerifyCommand(app) : await rotateKeyCommand(app, args);
+      const run = { import: importCommand, 'audit-verify': auditVerifyCommand, 'rotate-key': rotateKeyCommand, 'rewrap-master-key': rewrapMasterKeyCommand }[
+        command
+      ];
+      process.exitCode = await run(app, args);
     } finally {
       await app.close();
     }

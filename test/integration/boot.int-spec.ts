@@ -29,7 +29,7 @@ describe('booting the built backend', () => {
   it('refuses an unknown entrypoint', async () => {
     const result = await runBackend(['frobnicate'], base());
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain('usage: main.js <api|worker|scheduler|all|migrate|seed|import|audit-verify|rotate-key|backup|restore>');
+    expect(result.stderr).toContain('usage: main.js <api|worker|scheduler|all|migrate|seed|import|audit-verify|rotate-key|rewrap-master-key|backup|restore>');
   });
 
   describe('running', () => {

@@ -146,6 +146,24 @@ export class CryptoService implements OnModuleInit {
     return iv;
   }
 
+  /**
+   * Master-key rotation: every data key, unwrapped under the current master key, is wrapped under
+   * `next` in one transaction. Values are untouched (they are under the data keys); processes then
+   * restart with the new master key. Returns the number of data keys re-wrapped.
+   */
+  async rewrapDataKeys(next: KeyProvider): Promise<{ rewrapped: number; from: string[]; to: string }> {
+    return this.dataKeys.manager.transaction(async (tx) => {
+      const rows = await tx.query<{ id: number; master_key_id: string; wrapped_key: Buffer }[]>(
+        `SELECT id, master_key_id, wrapped_key FROM data_keys ORDER BY id FOR UPDATE`,
+      );
+      for (const row of rows) {
+        const rewrapped = await next.wrap(await this.provider.unwrap(row.wrapped_key));
+        await tx.query(`UPDATE data_keys SET wrapped_key = $2, master_key_id = $3 WHERE id = $1`, [row.id, rewrapped, next.id]);
+      }
+      return { rewrapped: rows.length, from: [...new Set(rows.map((r) => r.master_key_id))], to: next.id };
+    });
+  }
+
   /** Picks up keys made by other processes (a rotation started elsewhere). */
   async reloadKeys() {
     await this.loadKeys();
