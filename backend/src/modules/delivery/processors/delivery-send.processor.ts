@@ -8,7 +8,8 @@ import { DeliveryService } from '../delivery.service.js';
 import { DomainTlsService } from '../domain-tls.service.js';
 
 /** Delivery jobs: a batch of delivery ids to send, or a domain to probe. Retries are safe: the rows decide. */
-@Processor(QueueName.Delivery, { concurrency: 4, lockDuration: 120_000 })
+// Started by hand once DELIVERY_CONCURRENCY is applied: a worker that ran at once would take more batches than configured.
+@Processor(QueueName.Delivery, { concurrency: 1, lockDuration: 120_000, autorun: false })
 export class DeliverySendProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -21,6 +22,7 @@ export class DeliverySendProcessor extends WorkerHost implements OnApplicationBo
 
   onApplicationBootstrap() {
     this.worker.concurrency = this.config.DELIVERY_CONCURRENCY;
+    this.worker.run().catch((err: unknown) => this.worker.emit('error', err instanceof Error ? err : new Error(String(err))));
   }
 
   async process(job: Job<JobPayloads[JobName.DeliverySend] | JobPayloads[JobName.DeliveryProbeDomain]>): Promise<unknown> {
