@@ -119,6 +119,40 @@ export async function withBrowser<T>(testName: string, fn: (session: BrowserSess
 export const UI_TIMEOUT_MS = 15_000;
 
 /** A `waitForURL` predicate on the path alone. */
+/** The menu as a marketer sees it: the audience, content and delivery screens. */
+export const MARKETER_MENU = [
+  'Dashboard',
+  'Contacts',
+  'Imports',
+  'Segments',
+  'Topics',
+  'Attributes',
+  'Suppressions',
+  'Templates',
+  'Campaigns',
+  'Journeys',
+  'Delivery log',
+  'Domain TLS',
+  'Sending domains',
+];
+
+/** An admin's menu: the marketer's, then integrations, compliance and administration. */
+export const ADMIN_MENU = [
+  ...MARKETER_MENU,
+  'Integrations',
+  'Webhooks',
+  'Webhook deliveries',
+  'Reports',
+  'Access review',
+  'Breach response',
+  'Retention',
+  'Users',
+  'API keys',
+  'Audit log',
+  'Encryption keys',
+  'Queues',
+];
+
 export const pathIs = (path: string) => (url: URL) => url.pathname === path;
 
 /** Fills the login form's first step and presses "Sign in". */
