@@ -13,6 +13,7 @@ import { Events1763901100000 } from './1763901100000-Events.js';
 import { Webhooks1763901200000 } from './1763901200000-Webhooks.js';
 import { Journeys1763901300000 } from './1763901300000-Journeys.js';
 import { Retention1763901400000 } from './1763901400000-Retention.js';
+import { AuditAnchors1763901500000 } from './1763901500000-AuditAnchors.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   Webhooks1763901200000,
   Journeys1763901300000,
   Retention1763901400000,
+  AuditAnchors1763901500000,
 ];

@@ -47,9 +47,18 @@ export function chainHash(prevHash: Buffer, row: ChainFields): Buffer {
 
 export interface ChainProblem {
   id: number;
-  kind: 'changed' | 'broken_link';
+  /** `anchor`: the anchor verification starts from does not hold (forged, rows left behind it, or never recorded by a purge). */
+  kind: 'changed' | 'broken_link' | 'anchor';
   message: string;
 }
+
+/** Where the entries before a purge ended: the last purged entry's id and hash (a row of `audit_anchors`). */
+export interface ChainAnchor {
+  throughId: number;
+  hash: Buffer;
+}
+
+export const PURGE_ACTION = 'audit.purged';
 
 /** Walks rows in id order and says which row breaks the chain and how. */
 export function verifyChain(rows: (ChainFields & { prevHash: Buffer; hash: Buffer })[], startPrev = GENESIS_HASH): ChainProblem[] {
@@ -69,4 +78,69 @@ export function verifyChain(rows: (ChainFields & { prevHash: Buffer; hash: Buffe
     prev = row.hash;
   }
   return problems;
+}
+
+type ChainRow = ChainFields & { prevHash: Buffer; hash: Buffer };
+
+/** The chained entry a purge writes for its anchor, in the same transaction: an anchor no such entry names was not written by a purge. */
+export function recordsAnchor(row: Pick<ChainFields, 'action' | 'details'>, anchor: ChainAnchor): boolean {
+  return row.action === PURGE_ACTION && Number(row.details.throughId) === anchor.throughId && row.details.hash === anchor.hash.toString('hex');
+}
+
+/**
+ * Verification of the whole chain fed in id-ordered batches, from the latest anchor (or the genesis hash when nothing
+ * was ever purged). With an anchor, three more things must hold: no row is left at or below it (`strayIds`), the
+ * first remaining row follows the anchor's hash, and a chained `audit.purged` entry records the anchor.
+ */
+export class ChainWalk {
+  readonly problems: ChainProblem[] = [];
+  rowsChecked = 0;
+  head: ChainRow | undefined;
+  private prev: Buffer;
+  private recorded: boolean;
+
+  constructor(
+    private readonly anchor: ChainAnchor | null,
+    strayIds: number[] = [],
+  ) {
+    this.prev = anchor?.hash ?? GENESIS_HASH;
+    this.recorded = anchor === null;
+    for (const id of strayIds) {
+      this.problems.push({
+        id,
+        kind: 'anchor',
+        message: `row ${id} is still there although the anchor says entries through ${String(anchor?.throughId)} were purged`,
+      });
+    }
+  }
+
+  add(rows: ChainRow[]): void {
+    const found = verifyChain(rows, this.prev);
+    const first = rows.at(0);
+    for (const p of found) {
+      if (this.anchor && this.rowsChecked === 0 && p.id === first?.id && p.kind === 'broken_link') {
+        this.problems.push({
+          id: p.id,
+          kind: 'anchor',
+          message: `row ${p.id} does not follow the anchor through ${String(this.anchor.throughId)}: the anchor is forged or rows after it were removed`,
+        });
+      } else this.problems.push(p);
+    }
+    for (const row of rows) if (this.anchor && !this.recorded && recordsAnchor(row, this.anchor)) this.recorded = true;
+    this.rowsChecked += rows.length;
+    this.head = rows.at(-1) ?? this.head;
+    if (this.head) this.prev = this.head.hash;
+  }
+
+  finish(): ChainProblem[] {
+    if (this.anchor && !this.recorded) {
+      this.problems.push({
+        id: this.anchor.throughId,
+        kind: 'anchor',
+        message: `no ${PURGE_ACTION} entry in the chain records the anchor through ${String(this.anchor.throughId)}: it was not written by a purge`,
+      });
+      this.recorded = true;
+    }
+    return this.problems;
+  }
 }
