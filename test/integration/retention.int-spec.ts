@@ -13,6 +13,7 @@ import { TemplatesService } from '../../backend/src/modules/templates/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { JobName, QueueName } from '../../backend/src/platform/queue/index.js';
 import { ApiClient } from '../support/api-client.js';
+import { ageAuditEntries } from '../support/audit-age.js';
 import { dumpDatabase, phiFound, startTestApp, superuser, type TestApp } from '../support/stack.js';
 
 const SYSTEM: AuditActor = { type: 'system' };
@@ -78,6 +79,13 @@ describe('retention and disposal', () => {
     // The events module's own hourly purge of inbound payloads must not run ahead of the policy here.
     t = await startTestApp({ entrypoint: 'all', env: { INBOUND_RETENTION_DAYS: '3650' } });
     db = await superuser(t.databaseUrl);
+    // The audit trail so far, and a few entries more, as if written seven years ago: the audit category's share.
+    for (let i = 0; i < 12; i++) await t.app.get(AuditService).record({ actor: SYSTEM, action: 'test.old', subject: { type: 'thing', id: String(i) } });
+    const oldAudit = await one<{ id: string; n: string }>(`SELECT max(id)::text AS id, count(*) AS n FROM audit_log`);
+    ids.auditOld = oldAudit.id;
+    expected.auditEntries = Number(oldAudit.n);
+    const sevenYearsAgo = Date.now() - 7 * 365 * DAY_MS;
+    await ageAuditEntries(t.databaseUrl, Number(oldAudit.id), (id) => new Date(sevenYearsAgo + id * 1000));
     const users = t.app.get(UsersService);
     await users.create({ email: 'officer@clinic.test', displayName: 'C', role: Role.ComplianceOfficer, password: PASSWORD });
     await users.create({ email: 'marketer@clinic.test', displayName: 'M', role: Role.Marketer, password: PASSWORD });
@@ -247,6 +255,8 @@ describe('retention and disposal', () => {
     engagementEvents: 3,
     engagementPartitions: 1,
     inboundPayloads: 2,
+    /** Set once the old entries are written. */
+    auditEntries: -1,
   };
 
   /** Every row of every table a run disposes of from, as text. */
@@ -353,6 +363,20 @@ describe('retention and disposal', () => {
       { id: ids.i_5, kept: true, purged: false },
       { id: ids.i_purged, kept: false, purged: false },
     ]);
+
+    // Audit: the entries older than auditDays gone behind the run's anchor, recorded in the chain; the rest kept.
+    expect(expected.auditEntries).toBeGreaterThanOrEqual(12);
+    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE id <= $1`, [ids.auditOld])).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE id = $1 + 1`, [ids.auditOld])).toBe(1);
+    const anchor = await one<{ through: string; n: string; run: string }>(
+      `SELECT purged_through_id::text AS through, purged_count::text AS n, retention_run_id::text AS run FROM audit_anchors`,
+    );
+    expect(anchor).toEqual({ through: ids.auditOld, n: String(expected.auditEntries), run: realRun.id });
+    const purged = await one<{ actor_id: string; details: { throughId: number; count: number } }>(
+      `SELECT actor_id, details FROM audit_log WHERE action = 'audit.purged'`,
+    );
+    expect(purged).toMatchObject({ actor_id: `retention-run-${realRun.id}`, details: { throughId: Number(ids.auditOld), count: expected.auditEntries } });
+    expect(await t.app.get(AuditService).verify()).toMatchObject({ valid: true, problems: [], anchoredAt: { throughId: Number(ids.auditOld) } });
   });
 
   it('leaves no trace of the disposed PHI in the database: neither values nor their ciphertexts', async () => {

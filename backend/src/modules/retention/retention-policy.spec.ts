@@ -64,6 +64,11 @@ describe('cut-offs', () => {
 describe('counts', () => {
   it('completes stored counts with zeros and reads bigint text as numbers', () => {
     expect(countsOf(null)).toEqual(emptyCounts());
-    expect(countsOf({ contacts: '3', engagementEvents: 12, other: 5 })).toEqual({ ...emptyCounts(), contacts: 3, engagementEvents: 12 });
+    expect(countsOf({ contacts: '3', engagementEvents: 12, auditEntries: '40', other: 5 })).toEqual({
+      ...emptyCounts(),
+      contacts: 3,
+      engagementEvents: 12,
+      auditEntries: 40,
+    });
   });
 });

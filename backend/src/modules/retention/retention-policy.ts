@@ -1,11 +1,12 @@
 import type { FieldProblem } from '../../platform/errors/index.js';
+import { AUDIT_MIN_RETENTION_DAYS } from '../audit/index.js';
 import type { DeliveryEvidence } from '../delivery/index.js';
 
 export const CONTACT_ACTIONS = ['anonymize', 'delete'] as const;
 export type ContactAction = (typeof CONTACT_ACTIONS)[number];
 
 /** Six years: the HIPAA documentation retention period (45 CFR 164.316(b)(2)); the audit trail is never kept shorter. */
-export const AUDIT_MIN_DAYS = 2190;
+export const AUDIT_MIN_DAYS = AUDIT_MIN_RETENTION_DAYS;
 
 /** What the policy keeps, and for how long. `null` keeps that kind of data for ever (the category is off). */
 export interface RetentionSettings {
@@ -100,7 +101,7 @@ export function cutoffsOf(s: RetentionSettings, now: Date): RetentionCutoffs {
  * What a run disposed (or, dry, would dispose). `deliveries`: messages whose detail was purged (the row and its
  * status, reason, campaign and TLS summary stay for reports); `testSends`: test-send messages deleted (their only
  * recipient is the encrypted seed address); `engagementPartitions`: whole monthly partitions dropped (their rows
- * are counted in `engagementEvents`).
+ * are counted in `engagementEvents`); `auditEntries`: audit entries older than `auditDays` purged behind an anchor.
  */
 export interface RetentionCounts {
   contacts: number;
@@ -110,6 +111,7 @@ export interface RetentionCounts {
   engagementEvents: number;
   engagementPartitions: number;
   inboundPayloads: number;
+  auditEntries: number;
 }
 
 export const COUNT_KEYS: readonly (keyof RetentionCounts)[] = [
@@ -120,10 +122,11 @@ export const COUNT_KEYS: readonly (keyof RetentionCounts)[] = [
   'engagementEvents',
   'engagementPartitions',
   'inboundPayloads',
+  'auditEntries',
 ];
 
 export function emptyCounts(): RetentionCounts {
-  return { contacts: 0, deliveries: 0, testSends: 0, webhookDeliveries: 0, engagementEvents: 0, engagementPartitions: 0, inboundPayloads: 0 };
+  return { contacts: 0, deliveries: 0, testSends: 0, webhookDeliveries: 0, engagementEvents: 0, engagementPartitions: 0, inboundPayloads: 0, auditEntries: 0 };
 }
 
 /** Counts as stored (jsonb, possibly partial from a run that stopped) completed with zeros. */

@@ -252,11 +252,11 @@ export class RetentionService {
     });
   }
 
-  /** Contacts first: their inactivity is judged on data the other categories are about to thin out. */
+  /** Contacts first: their inactivity is judged on data the other categories are about to thin out. The audit trail is always on. */
   private async countAll(c: RetentionCutoffs): Promise<RetentionCounts> {
     const d = this.disposal;
     const when = (cutoff: string | null, count: (cutoff: string) => Promise<number>) => (cutoff === null ? Promise.resolve(0) : count(cutoff));
-    const [contacts, deliveries, testSends, webhookDeliveries, engagementEvents, partitions, inboundPayloads] = await Promise.all([
+    const [contacts, deliveries, testSends, webhookDeliveries, engagementEvents, partitions, inboundPayloads, auditEntries] = await Promise.all([
       when(c.contacts, (x) => d.countInactiveContacts(x)),
       when(c.messageDetail, (x) => d.countDeliveryDetail(x)),
       when(c.messageDetail, (x) => d.countTestSends(x)),
@@ -264,8 +264,9 @@ export class RetentionService {
       when(c.engagement, (x) => d.countEngagementEvents(x)),
       when(c.engagement, async (x) => (await d.oldEngagementPartitions(x)).length),
       when(c.inboundPayloads, (x) => d.countInboundPayloads(x)),
+      this.audit.countPurgeable(new Date(c.audit)),
     ]);
-    return { contacts, deliveries, testSends, webhookDeliveries, engagementEvents, engagementPartitions: partitions, inboundPayloads };
+    return { contacts, deliveries, testSends, webhookDeliveries, engagementEvents, engagementPartitions: partitions, inboundPayloads, auditEntries };
   }
 
   private async disposeAll(runId: string, s: RetentionSettings, c: RetentionCutoffs, actor: AuditActor): Promise<void> {
@@ -282,6 +283,11 @@ export class RetentionService {
       const cutoff = c.inboundPayloads;
       await this.inBatches(runId, 'inboundPayloads', (tx) => d.purgeInboundPayloads(tx, cutoff, BATCH), BATCH);
     }
+    // Last: the other categories' work is audited first. One transaction: the anchor, the rows and the count commit together.
+    await this.db.transaction(async (tx) => {
+      const { count } = await this.audit.purgeThrough(new Date(c.audit), runId, tx);
+      if (count) await bump(tx, runId, 'auditEntries', count);
+    });
   }
 
   /**
