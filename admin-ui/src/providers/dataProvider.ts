@@ -125,6 +125,8 @@ export interface ChainVerification {
   headHash: string | null;
   problems: { id: number; kind: string; message: string }[];
   checkedAt: string;
+  /** The purge anchor verification started from (entries through `throughId` were purged by retention), or null from the first entry. */
+  anchoredAt?: { throughId: number; hash: string; createdAt: string } | null;
 }
 
 export type KeyPurpose = 'phi' | 'secrets';

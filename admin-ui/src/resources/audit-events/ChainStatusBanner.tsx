@@ -100,7 +100,14 @@ export function ChainStatusBanner() {
       <Alert severity="success" action={verifyButton} data-testid="chain-status" data-state="valid" sx={{ mt: 2 }}>
         <AlertTitle>Chain verified: {countOf(result.rowsChecked, 'entry', 'entries')}</AlertTitle>
         No entry has been altered or removed. Checked {checkedAt}
-        {result.headId !== null && <> up to entry #{result.headId}</>}.
+        {result.headId !== null && <> up to entry #{result.headId}</>}
+        {result.anchoredAt && (
+          <>
+            , since the retention anchor of {formatDateTime(result.anchoredAt.createdAt)} (entries up to #{result.anchoredAt.throughId} were purged after the
+            retention period)
+          </>
+        )}
+        .
       </Alert>
     );
   }

@@ -29,6 +29,7 @@ export interface RetentionCounts {
   engagementEvents: number;
   engagementPartitions: number;
   inboundPayloads: number;
+  auditEntries: number;
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -82,4 +83,5 @@ export const CATEGORIES: readonly { key: string; label: string; total: (c: Reten
     detail: (c) => `${String(c.engagementPartitions)} whole monthly partitions`,
   },
   { key: 'inbound', label: 'Inbound EHR payloads', total: (c) => c.inboundPayloads },
+  { key: 'audit', label: 'Audit entries', total: (c) => c.auditEntries, detail: () => 'older than the audit period, purged behind a verifiable anchor' },
 ];
