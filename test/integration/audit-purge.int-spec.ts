@@ -120,6 +120,15 @@ describe('audit purge behind an anchor', () => {
     await audit.record({ actor: { type: 'system' }, action: 'test.after-purge' });
     const api = await officer.get<ChainVerification>('/api/v1/audit-events/verify');
     expect(api.body).toMatchObject({ valid: true, problems: [], anchoredAt: { throughId } });
+    const report = await officer.get<{ summary: { label: string; value: string | number }[] }>('/api/v1/compliance/reports/audit-chain');
+    const summary = Object.fromEntries(report.body.summary.map((r) => [r.label, r.value]));
+    expect(summary).toMatchObject({
+      Result: 'intact',
+      'First entry': throughId + 1,
+      'Verified from': 'retention anchor',
+      'Purged through entry': throughId,
+      'Anchor hash (SHA-256)': lastHash.toString('hex'),
+    });
   });
 
   it('still refuses a DELETE no anchor covers, any UPDATE or TRUNCATE, and any change to the anchors', async () => {

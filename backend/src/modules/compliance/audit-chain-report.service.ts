@@ -6,7 +6,10 @@ import { AuditService } from '../audit/index.js';
 import { type ComplianceReport, iso, type ReportResult } from './compliance-report.js';
 import { AuditChainQueryDto } from './dto/report-query.dto.js';
 
-/** The tamper-evident audit chain, verified from its first entry to its last (AuditService.verify), with where it breaks if it does. */
+/**
+ * The tamper-evident audit chain, verified from its first entry (or, once retention purged old entries, from the latest
+ * anchor) to its last (AuditService.verify), with where it breaks if it does.
+ */
 @Injectable()
 export class AuditChainReportService implements ComplianceReport<AuditChainQueryDto> {
   readonly id = 'audit-chain';
@@ -42,6 +45,10 @@ export class AuditChainReportService implements ComplianceReport<AuditChainQuery
           { label: 'Last entry', value: last ? Number(last.id) : 'none' },
           { label: 'Last entry at', value: iso(last?.occurred_at) ?? 'none' },
           { label: 'Last entry hash (SHA-256)', value: result.headHash ?? 'none' },
+          { label: 'Verified from', value: result.anchoredAt ? 'retention anchor' : 'first entry ever written' },
+          { label: 'Purged through entry', value: result.anchoredAt?.throughId ?? 'none' },
+          { label: 'Anchor hash (SHA-256)', value: result.anchoredAt?.hash ?? 'none' },
+          { label: 'Anchor created at', value: result.anchoredAt?.createdAt ?? 'none' },
           { label: 'First break at entry', value: firstBreak ? firstBreak.id : 'none' },
           { label: 'Problems', value: result.problems.length },
         ],
