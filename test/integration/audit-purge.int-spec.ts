@@ -3,15 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService, type ChainVerification } from '../../backend/src/modules/audit/index.js';
 import { UsersService } from '../../backend/src/modules/auth/index.js';
 import { restoreBackup, writeBackup } from '../../backend/src/modules/backup/index.js';
+import { dataSourceOptions, runMigrations } from '../../backend/src/platform/database/index.js';
 import { DomainError } from '../../backend/src/platform/errors/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
 import { ApiClient } from '../support/api-client.js';
 import { ageAuditEntries } from '../support/audit-age.js';
-import { createTestDatabase, startTestApp, superuser, TEST_MASTER_KEY, type TestApp } from '../support/stack.js';
+import { createTestDatabase, startTestApp, superuser, TEST_MASTER_KEY, type TestApp, testConfig } from '../support/stack.js';
 
 const PASSWORD = 'granite-otter-lantern-42';
 const DAY_MS = 86_400_000;
@@ -211,6 +213,24 @@ describe('audit purge behind an anchor', () => {
     } finally {
       await restored?.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reverts: the down migration drops the anchors and the audit log refuses every DELETE again', async () => {
+    const config = testConfig({ DATABASE_URL: await createTestDatabase() });
+    await runMigrations(config);
+    const source = await new DataSource(dataSourceOptions(config)).initialize();
+    try {
+      await source.query(
+        `INSERT INTO audit_log (occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (now(), 'system', 'x', 'success', '\\x00', '\\x00')`,
+      );
+      await source.undoLastMigration({ transaction: 'each' });
+      expect(await source.query<{ r: string | null }[]>(`SELECT to_regclass('audit_anchors')::text AS r`)).toEqual([{ r: null }]);
+      await expect(source.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only: DELETE refused/);
+      await source.runMigrations({ transaction: 'each' });
+      expect(await source.query<{ r: string | null }[]>(`SELECT to_regclass('audit_anchors')::text AS r`)).toEqual([{ r: 'audit_anchors' }]);
+    } finally {
+      await source.destroy();
     }
   });
 });
