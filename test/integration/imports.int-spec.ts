@@ -128,6 +128,36 @@ describe('CSV import', () => {
     expect(await contactsSnapshot(t.databaseUrl)).toEqual(before);
   });
 
+  it('writes batches side by side only when they touch different contacts: every row once, in file order', async () => {
+    // 7,000 rows = four 2,000-row batches. Batch 2 repeats e-mails of batch 1 and an MRN of batch 1
+    // under another e-mail, so it must wait for batch 1; batches 3 and 4 are all new.
+    const lines = ['email,first name,mrn'];
+    for (let i = 0; i < 7000; i++) {
+      if (i >= 2000 && i < 2010) lines.push(`batch.${i - 2000}@example.org,Again${i},`);
+      else if (i === 2010) lines.push(`someone.else@example.org,Other,MRN-B1-5`);
+      else lines.push(`batch.${i}@example.org,Row${i},MRN-B1-${i}`);
+    }
+    const up = await uploadRaw(t.baseUrl, marketer, `${lines.join('\n')}\n`, 'batches.csv');
+    const done = await configureAndRun(marketer, up.body.id);
+    expect(done.status).toBe('completed');
+    expect(done.counts).toEqual({ created: 6989, updated: 10, unchanged: 0, skipped: 0, errors: 1 });
+    const report = await marketer.get<string>(`/api/v1/imports/${up.body.id}/errors.csv`);
+    expect(report.body.trim().split('\n').slice(1)).toEqual([expect.stringMatching(/^2012,mrn,"?this mrn identifier already belongs to another contact"?$/)]);
+    const db = await superuser(t.databaseUrl);
+    try {
+      const rows = await db.query<{ n: number; events: number }>(
+        `SELECT count(*)::int AS n, (SELECT count(*)::int FROM consent_events WHERE import_id = $1) AS events FROM contacts WHERE import_id = $1`,
+        [up.body.id],
+      );
+      // Each contact once, with one consent event; the checkpoint is the last row.
+      expect(rows.rows[0]).toEqual({ n: 6989, events: 6989 });
+      const job = await db.query<{ checkpoint_row: number }>(`SELECT checkpoint_row FROM imports WHERE id = $1`, [up.body.id]);
+      expect(job.rows[0].checkpoint_row).toBe(7001);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('reads semicolon-separated Windows-1252 and UTF-16 files', async () => {
     const latin = Buffer.from('email;first name;birth date\r\nrene.dupre@example.org;Ren\xe9;12/25/1970\r\n', 'latin1');
     const up1 = await uploadRaw(t.baseUrl, marketer, latin, 'legacy.csv');

@@ -51,6 +51,19 @@ export interface PreparedBatch {
   results: WriteResult[];
 }
 
+/**
+ * The unique keys a prepared batch writes under (e-mail and identifier tokens). Two batches whose
+ * keys are disjoint can be written by concurrent transactions without waiting on each other's rows.
+ */
+export function uniqueKeysOf(batch: PreparedBatch): Set<string> {
+  const keys = new Set<string>();
+  for (const p of batch.prepared) {
+    keys.add(p.tokens.columns.email_token.toString('hex'));
+    for (const i of p.tokens.identifiers) keys.add(i.token.toString('hex'));
+  }
+  return keys;
+}
+
 const TOKEN_COLUMNS = [
   'sex_token',
   'birth_year_token',

@@ -4,7 +4,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { AttributesService, type ContactInput, ContactsService, type PreparedBatch, tokenOf, validateContact, type WriteResult } from '../contacts/index.js';
+import {
+  AttributesService,
+  type ContactInput,
+  ContactsService,
+  type PreparedBatch,
+  tokenOf,
+  uniqueKeysOf,
+  validateContact,
+  type WriteResult,
+} from '../contacts/index.js';
 
 import { CryptoService } from '../crypto/index.js';
 import type { SupportedEncoding } from './csv-format.js';
@@ -13,6 +22,9 @@ import { RowMapper } from './import-rows.js';
 import type { ImportRow } from './import.types.js';
 
 const BATCH = 2000;
+
+/** A batch's transaction rolls back because an earlier batch ended the import (cancelled). */
+class ImportStopped extends Error {}
 
 interface RowError {
   row: number;
@@ -82,28 +94,52 @@ export class ImportRunner {
     let lastRow = checkpoint;
     let bytesRead = 0;
 
-    const write = async (rows: typeof batch, prepared: PreparedBatch | null, rowErrors: RowError[], last: number, bytes: number): Promise<boolean> => {
-      if (job.dry_run) await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
-      else if (prepared) {
-        await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, (tx, results) =>
-          this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper),
-        );
-      } else {
-        await this.dataSource.transaction((tx) => this.commitBatch(tx, importId, [], rowErrors, last, bytes, mapper));
+    // A batch commits only after the one before it (`prior`), so the checkpoint always marks a
+    // committed prefix of the file; it returns whether the import is still running.
+    const write = async (
+      rows: typeof batch,
+      prepared: PreparedBatch | null,
+      rowErrors: RowError[],
+      last: number,
+      bytes: number,
+      prior: Promise<boolean>,
+    ): Promise<boolean> => {
+      const afterPrior = async (tx: EntityManager, results: WriteResult[]) => {
+        if (!(await prior)) throw new ImportStopped();
+        await this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper);
+      };
+      try {
+        if (job.dry_run) {
+          if (!(await prior)) return false;
+          await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
+        } else if (prepared) await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, afterPrior);
+        else await this.dataSource.transaction((tx) => afterPrior(tx, []));
+      } catch (err) {
+        if (err instanceof ImportStopped) return false;
+        throw err;
       }
       const current = await this.load(importId);
       if (current && onProgress) onProgress(current);
       return current?.status === 'running';
     };
-    // Pipelined: batch N+1 is parsed, validated, tokenised and encrypted while batch N is written
-    // (Node and Postgres on different cores). Batches still commit one after another, in file order.
+    // Pipelined: batch N+1 is parsed, validated, tokenised and encrypted while batch N is written,
+    // and when the two touch different contacts N+1 is written by a second transaction meanwhile
+    // (Postgres works on both; the commits still come in file order). At most two are in flight.
     let inflight: Promise<boolean> | null = null;
+    let inflightKeys: Set<string> | null = null;
+    let beforeInflight: Promise<boolean> | null = null;
     const flush = async (): Promise<boolean> => {
       const prepared = !job.dry_run && batch.length ? await this.contacts.prepare(batch, job.on_existing, importId) : null;
-      const previous = inflight;
-      if (previous && !(await previous)) return false;
-      inflight = write(batch, prepared, errors, lastRow, bytesRead);
-      inflight.catch(() => undefined); // handled where it is awaited
+      if (beforeInflight && !(await beforeInflight)) return false;
+      const keys = prepared ? uniqueKeysOf(prepared) : new Set<string>();
+      const previous: Promise<boolean> | null = inflight;
+      const busy = inflightKeys;
+      if (previous && (job.dry_run || !busy || [...keys].some((k) => busy.has(k))) && !(await previous)) return false;
+      const current = write(batch, prepared, errors, lastRow, bytesRead, previous ?? Promise.resolve(true));
+      current.catch(() => undefined); // handled where it is awaited
+      beforeInflight = previous;
+      inflight = current;
+      inflightKeys = keys;
       batch = [];
       errors = [];
       return true;
