@@ -15,6 +15,7 @@ import { startRedis, type RunningRedis } from '../backend/src/embedded/redis.js'
 
 export const ROOT = join(import.meta.dirname, '..');
 export const MAIN_JS = join(ROOT, 'backend/dist/backend/src/main.js');
+const CLI_SH = join(ROOT, 'backend/scripts/cli.sh');
 export const DIST = join(ROOT, 'backend/dist/backend/src');
 export const BENCH_FROM = 'Example Health <news@health.example>';
 
@@ -43,10 +44,11 @@ export interface ChildRun {
 export function runMain(args: string[], env: Record<string, string>, onStderr?: (s: string) => void): Promise<ChildRun> {
   return new Promise((resolve) => {
     const started = performance.now();
-    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the measured process.
-    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...nodeArgs, MAIN_JS, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+    // Through the operators' wrapper, its heap ceiling included (it execs node: the pid sampled
+    // below is node's). BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the process.
+    const child = spawn('bash', [CLI_SH, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HM_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -11,4 +11,8 @@ if [ -z "${DATABASE_URL:-}" ] && [ -f "$env_file" ]; then
   set +a
 fi
 [ -f backend/dist/backend/src/main.js ] || npm run build --silent
-exec node backend/dist/backend/src/main.js "$@"
+# One-off commands stream their work (imports, backups), so a small heap ceiling keeps the process
+# small: V8 otherwise lets garbage grow the heap long before it collects (1M-row import: 422 MB
+# peak RSS uncapped, 299 MB capped, same throughput within noise). HM_NODE_ARGS adds flags (a profiler).
+# shellcheck disable=SC2086
+exec node --max-old-space-size="${CLI_MAX_OLD_SPACE_MB:-320}" ${HM_NODE_ARGS:-} backend/dist/backend/src/main.js "$@"
