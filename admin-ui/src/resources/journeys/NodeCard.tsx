@@ -3,8 +3,8 @@ import ArrowDownward from '@mui/icons-material/ArrowDownward';
 import ArrowUpward from '@mui/icons-material/ArrowUpward';
 import Delete from '@mui/icons-material/Delete';
 import { Alert, Box, Button, Card, CardContent, Chip, FormControlLabel, IconButton, Stack, Switch, TextField, Tooltip, Typography } from '@mui/material';
-import type { ReactNode } from 'react';
 
+import { NativeSelect } from '../../components/NativeSelect';
 import type { SegmentRecord, TemplateRecord, TopicRecord } from '../../providers/dataProvider';
 import type { ApiFieldError } from '../../providers/httpClient';
 import type { JourneyNode, NodeStats } from '../../providers/journeysApi';
@@ -37,36 +37,6 @@ const OPS = [
 ] as const;
 const UNITS = ['seconds', 'minutes', 'hours', 'days', 'weeks', 'months'] as const;
 
-function Select({
-  label,
-  value,
-  onChange,
-  children,
-  testId,
-  minWidth = 160,
-}: {
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  children: ReactNode;
-  testId?: string;
-  minWidth?: number;
-}) {
-  return (
-    <TextField
-      select
-      size="small"
-      label={label}
-      value={value}
-      onChange={(e) => onChange(e.target.value)}
-      slotProps={{ select: { native: true }, htmlInput: testId ? { 'data-testid': testId } : undefined, inputLabel: { shrink: true } }}
-      sx={{ minWidth }}
-    >
-      {children}
-    </TextField>
-  );
-}
-
 function Text({
   label,
   value,
@@ -97,14 +67,14 @@ function Text({
 
 function SegmentSelect({ segments, value, onChange }: { segments: SegmentRecord[]; value: unknown; onChange: (id: number) => void }) {
   return (
-    <Select label="Segment" value={str(value)} onChange={(v) => onChange(Number(v))} minWidth={240}>
+    <NativeSelect label="Segment" value={str(value)} onChange={(v) => onChange(Number(v))} minWidth={240}>
       <option value="0">Choose a segment</option>
       {segments.map((s) => (
         <option key={s.id} value={s.id}>
           {s.name}
         </option>
       ))}
-    </Select>
+    </NativeSelect>
   );
 }
 
@@ -121,13 +91,13 @@ function DurationInput({ label, value, onChange, testId }: { label: string; valu
         testId={`${testId}-value`}
         width={120}
       />
-      <Select label="Unit" value={str(d.unit) || 'hours'} onChange={(unit) => onChange({ ...d, unit })} testId={`${testId}-unit`} minWidth={110}>
+      <NativeSelect label="Unit" value={str(d.unit) || 'hours'} onChange={(unit) => onChange({ ...d, unit })} testId={`${testId}-unit`} minWidth={110}>
         {UNITS.map((u) => (
           <option key={u} value={u}>
             {u}
           </option>
         ))}
-      </Select>
+      </NativeSelect>
     </Stack>
   );
 }
@@ -170,13 +140,13 @@ function ConditionsInput({ value, onChange, testId }: { value: unknown; onChange
 
 function ConditionOp({ value, onChange, testId }: { value: string; onChange: (v: string) => void; testId?: string }) {
   return (
-    <Select label="Test" value={value || 'eq'} onChange={onChange} testId={testId} minWidth={120}>
+    <NativeSelect label="Test" value={value || 'eq'} onChange={onChange} testId={testId} minWidth={120}>
       {OPS.map(([op, label]) => (
         <option key={op} value={op}>
           {label}
         </option>
       ))}
-    </Select>
+    </NativeSelect>
   );
 }
 
@@ -212,7 +182,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       const kind = str(trigger.kind) || 'event';
       return (
         <Stack spacing={1.5}>
-          <Select
+          <NativeSelect
             label="Contacts enter on"
             value={kind}
             onChange={(k) =>
@@ -233,7 +203,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
             <option value="segment">entering a segment</option>
             <option value="date_attribute">a date attribute</option>
             <option value="api">an API call only</option>
-          </Select>
+          </NativeSelect>
           {kind === 'event' && (
             <>
               <Text
@@ -273,15 +243,21 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       const published = lookups.templates.filter((t) => t.publishedVersion !== null && !t.archivedAt);
       return (
         <Stack direction="row" spacing={2} alignItems="center" flexWrap="wrap" useFlexGap>
-          <Select label="Template" value={str(node.templateId)} onChange={(v) => set({ templateId: Number(v) })} testId={`node-${id}-template`} minWidth={240}>
+          <NativeSelect
+            label="Template"
+            value={str(node.templateId)}
+            onChange={(v) => set({ templateId: Number(v) })}
+            testId={`node-${id}-template`}
+            minWidth={240}
+          >
             <option value="0">Choose a published template</option>
             {published.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name} ({t.category})
               </option>
             ))}
-          </Select>
-          <Select
+          </NativeSelect>
+          <NativeSelect
             label="Topic (consent)"
             value={str(node.topicId)}
             onChange={(v) => set({ topicId: v ? Number(v) : null })}
@@ -296,7 +272,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
                   {t.name} ({t.kind})
                 </option>
               ))}
-          </Select>
+          </NativeSelect>
           <FormControlLabel
             control={<Switch checked={node.ignoreQuietHours === true} onChange={(e) => set({ ignoreQuietHours: e.target.checked })} />}
             label="Send during quiet hours"
@@ -312,7 +288,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       return (
         <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
           <DurationInput label="Offset (negative: before)" value={node.offset} onChange={(offset) => set({ offset })} testId={`node-${id}-offset`} />
-          <Select
+          <NativeSelect
             label="Relative to"
             value={source}
             onChange={(s) => set({ relativeTo: s === 'event' ? { source: s, property: 'startsAt' } : { source: s, attribute: 'nextVisitDate' } })}
@@ -320,7 +296,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
           >
             <option value="event">the event's property</option>
             <option value="attribute">the contact's date</option>
-          </Select>
+          </NativeSelect>
           {source === 'event' ? (
             <Text label="Property" value={str(rel.property)} onChange={(property) => set({ relativeTo: { source, property } })} width={180} />
           ) : (
@@ -348,7 +324,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       const setC = (changes: Obj) => set({ condition: { ...c, ...changes } });
       return (
         <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
-          <Select
+          <NativeSelect
             label="Condition"
             value={kind}
             onChange={(k) =>
@@ -369,21 +345,21 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
             <option value="attribute">a contact attribute</option>
             <option value="event_property">the event's property</option>
             <option value="segment">segment membership</option>
-          </Select>
+          </NativeSelect>
           {kind === 'engagement' && (
             <>
-              <Select label="Did they" value={str(c.event) || 'opened'} onChange={(event) => setC({ event })} minWidth={120}>
+              <NativeSelect label="Did they" value={str(c.event) || 'opened'} onChange={(event) => setC({ event })} minWidth={120}>
                 <option value="opened">open</option>
                 <option value="clicked">click</option>
-              </Select>
-              <Select label="The message of" value={str(c.nodeId)} onChange={(v) => setC({ nodeId: v || undefined })} minWidth={180}>
+              </NativeSelect>
+              <NativeSelect label="The message of" value={str(c.nodeId)} onChange={(v) => setC({ nodeId: v || undefined })} minWidth={180}>
                 <option value="">the last send</option>
                 {sendIds.map((s) => (
                   <option key={s} value={s}>
                     {s}
                   </option>
                 ))}
-              </Select>
+              </NativeSelect>
             </>
           )}
           {(kind === 'attribute' || kind === 'event_property') && (
@@ -407,7 +383,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
       const kind = str(u.kind) || 'attribute';
       return (
         <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
-          <Select
+          <NativeSelect
             label="Update"
             value={kind}
             onChange={(k) => set({ update: k === 'attribute' ? { kind: k, attribute: '', value: '' } : { kind: k, topicId: 0, status: 'confirmed' } })}
@@ -415,7 +391,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
           >
             <option value="attribute">an attribute</option>
             <option value="topic">a topic subscription</option>
-          </Select>
+          </NativeSelect>
           {kind === 'attribute' ? (
             <>
               <Text label="Attribute" value={str(u.attribute)} onChange={(attribute) => set({ update: { ...u, attribute } })} width={180} />
@@ -423,18 +399,18 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
             </>
           ) : (
             <>
-              <Select label="Topic" value={str(u.topicId)} onChange={(v) => set({ update: { ...u, topicId: Number(v) } })} minWidth={200}>
+              <NativeSelect label="Topic" value={str(u.topicId)} onChange={(v) => set({ update: { ...u, topicId: Number(v) } })} minWidth={200}>
                 <option value="0">Choose a topic</option>
                 {lookups.topics.map((t) => (
                   <option key={t.id} value={t.id}>
                     {t.name}
                   </option>
                 ))}
-              </Select>
-              <Select label="Status" value={str(u.status) || 'confirmed'} onChange={(status) => set({ update: { ...u, status } })} minWidth={140}>
+              </NativeSelect>
+              <NativeSelect label="Status" value={str(u.status) || 'confirmed'} onChange={(status) => set({ update: { ...u, status } })} minWidth={140}>
                 <option value="confirmed">subscribed</option>
                 <option value="revoked">unsubscribed</option>
-              </Select>
+              </NativeSelect>
             </>
           )}
         </Stack>
@@ -442,7 +418,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
     }
     case 'webhook':
       return (
-        <Select label="Subscription" value={str(node.subscriptionId)} onChange={(v) => set({ subscriptionId: Number(v) })} minWidth={260}>
+        <NativeSelect label="Subscription" value={str(node.subscriptionId)} onChange={(v) => set({ subscriptionId: Number(v) })} minWidth={260}>
           <option value="0">Choose a webhook subscription</option>
           {lookups.webhooks.map((w) => (
             <option key={w.id} value={w.id}>
@@ -450,7 +426,7 @@ function Fields({ node, lookups, sendIds, set }: { node: JourneyNode; lookups: L
               {w.status === 'active' ? '' : ` (${w.status})`}
             </option>
           ))}
-        </Select>
+        </NativeSelect>
       );
     case 'split':
     case 'exit':
@@ -474,13 +450,13 @@ function Edges({ node, targets, set }: { node: JourneyNode; targets: string[]; s
               onChange={(v) => setBranch(i, { percent: Number(v) })}
               width={130}
             />
-            <Select label="Then" value={str(b.next)} onChange={(next) => setBranch(i, { next })}>
+            <NativeSelect label="Then" value={str(b.next)} onChange={(next) => setBranch(i, { next })}>
               {targets.map((t) => (
                 <option key={t} value={t}>
                   {t}
                 </option>
               ))}
-            </Select>
+            </NativeSelect>
             <IconButton
               aria-label="Remove branch"
               size="small"
@@ -504,14 +480,14 @@ function Edges({ node, targets, set }: { node: JourneyNode; targets: string[]; s
   return (
     <Stack direction="row" spacing={1} flexWrap="wrap" useFlexGap>
       {fields.map(({ field, label }) => (
-        <Select key={field} label={label} value={str(node[field])} onChange={(v) => set({ [field]: v || undefined })} testId={`node-${node.id}-${field}`}>
+        <NativeSelect key={field} label={label} value={str(node[field])} onChange={(v) => set({ [field]: v || undefined })} testId={`node-${node.id}-${field}`}>
           {field === 'pastNext' && <option value="">Then anyway</option>}
           {targets.map((t) => (
             <option key={t} value={t}>
               {t}
             </option>
           ))}
-        </Select>
+        </NativeSelect>
       ))}
     </Stack>
   );

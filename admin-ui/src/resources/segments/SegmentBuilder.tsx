@@ -43,6 +43,7 @@ import {
   toRule,
   updateNode,
 } from './ruleModel';
+import { NativeSelect } from '../../components/NativeSelect';
 
 const DEBOUNCE_MS = 400;
 
@@ -112,36 +113,6 @@ function ValuesInput({
 function DateInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
   return (
     <TextField size="small" type="date" label={label} value={value} onChange={(e) => onChange(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
-  );
-}
-
-function NativeSelect({
-  label,
-  value,
-  onChange,
-  children,
-  testId,
-  minWidth = 160,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  children: React.ReactNode;
-  testId?: string;
-  minWidth?: number;
-}) {
-  return (
-    <TextField
-      select
-      size="small"
-      label={label}
-      value={value}
-      onChange={(event) => onChange(event.target.value)}
-      slotProps={{ select: { native: true }, htmlInput: testId ? { 'data-testid': testId } : undefined, inputLabel: { shrink: true } }}
-      sx={{ minWidth }}
-    >
-      {children}
-    </TextField>
   );
 }
 
