@@ -131,6 +131,7 @@ describe('PHI encryption', () => {
         'data_keys.wrapped_key',
         'audit_log.prev_hash',
         'audit_log.hash',
+        'audit_anchors.purged_through_hash',
         'sessions.id',
         'recovery_codes.code_hash',
         'api_keys.key_hash',
