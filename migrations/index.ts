@@ -14,6 +14,7 @@ import { Webhooks1763901200000 } from './1763901200000-Webhooks.js';
 import { Journeys1763901300000 } from './1763901300000-Journeys.js';
 import { Retention1763901400000 } from './1763901400000-Retention.js';
 import { AuditAnchors1763901500000 } from './1763901500000-AuditAnchors.js';
+import { ImportWritePath1763901600000 } from './1763901600000-ImportWritePath.js';
 
 /** Every migration, in order. The app and the migrate command load this list, never a glob. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   Journeys1763901300000,
   Retention1763901400000,
   AuditAnchors1763901500000,
+  ImportWritePath1763901600000,
 ];

@@ -1,3 +1,4 @@
+import { nextIds } from '../../platform/database/index.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -48,9 +49,7 @@ export class ConsentService {
   /** Appends ledger events and moves the current state, in the caller's transaction. */
   async record(tx: EntityManager, changes: ConsentChange[]): Promise<void> {
     if (!changes.length) return;
-    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [changes.length])).map(
-      (r) => r.id,
-    );
+    const ids = await nextIds(tx, 'consent_events_id_seq', changes.length);
     const evidence = changes.map((c, i) =>
       c.evidence ? this.crypto.encrypt('phi', JSON.stringify(c.evidence), CryptoService.aad('consent_events', 'evidence', ids[i])) : null,
     );
@@ -99,22 +98,37 @@ export class ConsentService {
       changes.filter((c) => c.evidence),
     );
     if (!plain.length) return;
-    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('consent_events_id_seq')::text AS id FROM generate_series(1, $1)`, [plain.length])).map(
-      (r) => r.id,
-    );
+    const ids = await nextIds(tx, 'consent_events_id_seq', plain.length);
     await copyRows(
       tx,
       'consent_events',
-      ['id', 'contact_id', 'topic_id', 'status', 'method', 'source', 'import_id', 'actor_type', 'actor_id'],
+      [
+        { name: 'id', type: 'int8' },
+        { name: 'contact_id', type: 'int8' },
+        { name: 'topic_id', type: 'int4' },
+        { name: 'status', type: 'text' },
+        { name: 'method', type: 'text' },
+        { name: 'source', type: 'text' },
+        { name: 'import_id', type: 'int8' },
+        { name: 'actor_type', type: 'text' },
+        { name: 'actor_id', type: 'text' },
+      ],
       plain.map((c, i) => [ids[i], c.contactId, c.topicId, c.status, c.method, c.source, c.importId ?? null, c.actor.type, c.actor.id ?? null]),
     );
-    const now = new Date().toISOString();
+    const now = new Date();
     const last = new Map<string, number>();
     plain.forEach((c, i) => last.set(`${c.contactId}:${c.topicId}`, i));
     await copyRows(
       tx,
       'consent_state',
-      ['contact_id', 'topic_id', 'status', 'method', 'last_event_id', 'updated_at'],
+      [
+        { name: 'contact_id', type: 'int8' },
+        { name: 'topic_id', type: 'int4' },
+        { name: 'status', type: 'text' },
+        { name: 'method', type: 'text' },
+        { name: 'last_event_id', type: 'int8' },
+        { name: 'updated_at', type: 'timestamptz' },
+      ],
       [...last.values()].map((i) => [plain[i].contactId, plain[i].topicId, plain[i].status, plain[i].method, ids[i], now]),
     );
   }

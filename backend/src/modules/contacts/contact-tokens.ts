@@ -1,4 +1,4 @@
-import type { CryptoService } from '../crypto/index.js';
+import type { Tokenizer } from '../crypto/sealing.js';
 import type { AttributeValue, ContactInput } from './contact-input.js';
 
 /** Column values of the blind-index tokens of one contact. */
@@ -25,25 +25,25 @@ export interface IdentifierToken {
 
 /** The one place that says how a value becomes a token: segments (issue 5) compile rules with the same functions. */
 export const tokenOf = {
-  email: (c: CryptoService, email: string) => c.blindIndex('contacts.email', email),
-  identifier: (c: CryptoService, system: string, value: string) => c.blindIndex('contacts.identifier', `${system.trim().toLowerCase()}|${value.trim()}`),
-  sex: (c: CryptoService, v: string) => c.token64('sex', v),
-  birthYear: (c: CryptoService, year: string) => c.token64('birth_year', year),
-  zip3: (c: CryptoService, zip3: string) => c.token64('zip3', zip3),
-  postal: (c: CryptoService, zip5: string) => c.token64('postal', zip5),
-  state: (c: CryptoService, st: string) => c.token64('state', st),
-  insuranceStatus: (c: CryptoService, v: string) => c.token64('insurance_status', v),
-  insurancePlan: (c: CryptoService, v: string) => c.token64('insurance_plan', v.toLowerCase()),
-  provider: (c: CryptoService, v: string) => c.token64('provider', v.toLowerCase().replace(/\s+/g, ' ')),
-  lastVisitMonth: (c: CryptoService, yyyymm: string) => c.token64('last_visit_month', yyyymm),
-  nextVisitMonth: (c: CryptoService, yyyymm: string) => c.token64('next_visit_month', yyyymm),
-  condition: (c: CryptoService, system: string, code: string) => c.token64('condition', `${system}|${code}`),
+  email: (c: Tokenizer, email: string) => c.blindIndex('contacts.email', email),
+  identifier: (c: Tokenizer, system: string, value: string) => c.blindIndex('contacts.identifier', `${system.trim().toLowerCase()}|${value.trim()}`),
+  sex: (c: Tokenizer, v: string) => c.token64('sex', v),
+  birthYear: (c: Tokenizer, year: string) => c.token64('birth_year', year),
+  zip3: (c: Tokenizer, zip3: string) => c.token64('zip3', zip3),
+  postal: (c: Tokenizer, zip5: string) => c.token64('postal', zip5),
+  state: (c: Tokenizer, st: string) => c.token64('state', st),
+  insuranceStatus: (c: Tokenizer, v: string) => c.token64('insurance_status', v),
+  insurancePlan: (c: Tokenizer, v: string) => c.token64('insurance_plan', v.toLowerCase()),
+  provider: (c: Tokenizer, v: string) => c.token64('provider', v.toLowerCase().replace(/\s+/g, ' ')),
+  lastVisitMonth: (c: Tokenizer, yyyymm: string) => c.token64('last_visit_month', yyyymm),
+  nextVisitMonth: (c: Tokenizer, yyyymm: string) => c.token64('next_visit_month', yyyymm),
+  condition: (c: Tokenizer, system: string, code: string) => c.token64('condition', `${system}|${code}`),
   /** ICD-10 category (E11 for E11.9): "any diabetes type 2" without listing every code. */
-  conditionCategory: (c: CryptoService, system: string, category: string) => c.token64('condition_category', `${system}|${category}`),
-  attribute: (c: CryptoService, key: string, value: string) => c.token64('attribute', `${key}|${value.toLowerCase()}`),
+  conditionCategory: (c: Tokenizer, system: string, category: string) => c.token64('condition_category', `${system}|${category}`),
+  attribute: (c: Tokenizer, key: string, value: string) => c.token64('attribute', `${key}|${value.toLowerCase()}`),
 };
 
-export function contactTokens(crypto: CryptoService, input: ContactInput): { columns: ContactTokenColumns; identifiers: IdentifierToken[] } {
+export function contactTokens(crypto: Tokenizer, input: ContactInput): { columns: ContactTokenColumns; identifiers: IdentifierToken[] } {
   const p = input.phi;
   const zip5 = p.postalCode?.slice(0, 5);
   const conditions = new Set<string>();

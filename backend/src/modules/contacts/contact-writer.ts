@@ -1,29 +1,35 @@
+import { nextIds } from '../../platform/database/index.js';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { FieldProblem } from '../../platform/errors/index.js';
-import { copyRows } from '../../platform/database/copy.js';
+import { copyTuples } from '../../platform/database/copy.js';
 import { CryptoService } from '../crypto/index.js';
 import type { AttributeValue, ContactInput, ContactPhi } from './contact-input.js';
+import {
+  CONTACT_COPY_COLUMNS,
+  contactAad,
+  type ExistingPolicy,
+  IDENTIFIER_COPY_COLUMNS,
+  inputOf,
+  mergeInput,
+  type Prepared,
+  type PreparedBatch,
+  prepareContacts,
+  stableJson,
+  TOKEN_COLUMNS,
+  type WriteItem,
+  type WriteResult,
+} from './contact-prepare.js';
 import { contactTokens, type ContactTokenColumns, type IdentifierToken } from './contact-tokens.js';
 
-export type ExistingPolicy = 'update' | 'skip';
-
-export interface WriteItem {
-  /** Caller's position (API array index or CSV row number), echoed in the result. */
-  ref: number;
-  input: ContactInput;
-}
-
-export type WriteResult =
-  | { ref: number; status: 'created' | 'updated'; id: string }
-  | { ref: number; status: 'skipped'; id: string; reason: string }
-  | { ref: number; status: 'unchanged'; id: string }
-  | { ref: number; status: 'error'; errors: FieldProblem[] };
+export type { ExistingPolicy, PreparedBatch, WriteItem, WriteResult } from './contact-prepare.js';
+export { uniqueKeysOf } from './contact-prepare.js';
 
 export interface WriteOptions {
   onExisting: ExistingPolicy;
   source: string;
   importId?: string | null;
+  /** Try the batch as all new first: COPY without look-ups, falling back to them on a unique violation. */
+  expectNew?: boolean;
 }
 
 export interface StoredRow {
@@ -36,53 +42,17 @@ export interface StoredRow {
 
 export const STORED_COLUMNS = 'id::text AS id, phi, time_zone, language, attributes';
 
-interface Prepared {
+/** A contact being updated (or inserted the slow way), with its tokens worked out again on this thread. */
+interface TokenisedContact {
+  id: string;
   refs: number[];
   input: ContactInput;
-  tokens: { columns: ContactTokenColumns; identifiers: IdentifierToken[] };
-  emailKey: string;
-  /** Reserved id and ciphertext, used when the contact turns out to be new. */
-  id: string;
-  sealed: Buffer;
+  columns: ContactTokenColumns;
+  identifiers: IdentifierToken[];
 }
 
-export interface PreparedBatch {
-  prepared: Prepared[];
-  results: WriteResult[];
-}
-
-/**
- * The unique keys a prepared batch writes under (e-mail and identifier tokens). Two batches whose
- * keys are disjoint can be written by concurrent transactions without waiting on each other's rows.
- */
-export function uniqueKeysOf(batch: PreparedBatch): Set<string> {
-  const keys = new Set<string>();
-  for (const p of batch.prepared) {
-    keys.add(p.tokens.columns.email_token.toString('hex'));
-    for (const i of p.tokens.identifiers) keys.add(i.token.toString('hex'));
-  }
-  return keys;
-}
-
-const TOKEN_COLUMNS = [
-  'sex_token',
-  'birth_year_token',
-  'zip3_token',
-  'postal_token',
-  'state_token',
-  'insurance_status_token',
-  'insurance_plan_token',
-  'provider_token',
-  'last_visit_month_token',
-  'next_visit_month_token',
-] as const;
-
-/**
- * Rows prepared between two turns of the event loop. Preparing a whole batch in one go (~50 ms of
- * CPU) held up the replies of the batch being written meanwhile, so Postgres sat idle.
- */
-const YIELD_EVERY = 200;
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The 32-byte tokens packed in one bytea parameter, as a bytea[] for `= ANY(…)`. */
+const SPLIT_TOKENS = (param: string) => `ARRAY(SELECT substring(${param}::bytea FROM i FOR 32) FROM generate_series(1, length(${param}::bytea), 32) AS i)`;
 
 /**
  * Writes validated contacts in batches: one look-up of existing e-mails, one insert and one
@@ -94,7 +64,7 @@ export class ContactWriter {
   constructor(private readonly crypto: CryptoService) {}
 
   static aad(id: string): string {
-    return CryptoService.aad('contacts', 'phi', id);
+    return contactAad(id);
   }
 
   async write(tx: EntityManager, items: WriteItem[], options: WriteOptions): Promise<WriteResult[]> {
@@ -102,78 +72,55 @@ export class ContactWriter {
   }
 
   /**
-   * The CPU part of a batch, outside its transaction: dedupe, tokens, and the ciphertexts of the
-   * rows as new contacts under reserved ids. An importer prepares batch N+1 while batch N is written.
+   * The CPU part of a batch, outside its transaction: dedupe, tokens, and the rows of new contacts
+   * sealed under reserved ids. The importer does the same in its worker thread.
    */
-  async prepare(db: EntityManager, items: WriteItem[], options: WriteOptions): Promise<PreparedBatch> {
-    const results: WriteResult[] = [];
-    // Same e-mail twice in one batch: later rows merge into the first (update) or are skipped.
-    const byEmail = new Map<string, Prepared>();
-    let n = 0;
-    for (const item of items) {
-      if (++n % YIELD_EVERY === 0) await yieldToIo();
-      const key = item.input.phi.email;
-      const prior = byEmail.get(key);
-      if (!prior) {
-        byEmail.set(key, {
-          refs: [item.ref],
-          input: item.input,
-          tokens: contactTokens(this.crypto, item.input),
-          emailKey: key,
-          id: '',
-          sealed: Buffer.alloc(0),
-        });
-      } else if (options.onExisting === 'update') {
-        prior.refs.push(item.ref);
-        prior.input = mergeInput(prior.input, item.input);
-        prior.tokens = contactTokens(this.crypto, prior.input);
-      } else {
-        results.push({ ref: item.ref, status: 'skipped', id: '', reason: 'duplicate e-mail earlier in the same batch' });
-      }
-    }
-    const prepared = [...byEmail.values()];
-    const ids = prepared.length
-      ? (await db.query<{ id: string }[]>(`SELECT nextval('contacts_id_seq')::text AS id FROM generate_series(1, $1)`, [prepared.length])).map((r) => r.id)
-      : [];
-    for (const [i, p] of prepared.entries()) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
-      p.id = ids[i];
-      p.sealed = this.crypto.encrypt('phi', JSON.stringify(p.input.phi), ContactWriter.aad(ids[i]));
-    }
-    return { prepared, results };
+  prepare(db: EntityManager, items: WriteItem[], options: WriteOptions): Promise<PreparedBatch> {
+    return prepareContacts(this.crypto, items, options.onExisting, async (n) => await nextIds(db, 'contacts_id_seq', n), {
+      source: options.source,
+      importId: options.importId ?? null,
+    });
   }
 
   async writePrepared(tx: EntityManager, batch: PreparedBatch, options: WriteOptions): Promise<WriteResult[]> {
     const results: WriteResult[] = [...batch.results];
     const prepared = batch.prepared;
     if (prepared.length === 0) return results;
+    if (options.expectNew && (await this.copyNew(tx, prepared))) {
+      for (const p of prepared) p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: p.id }));
+      return results.sort((a, b) => a.ref - b.ref);
+    }
 
+    // Tokens go as one binary parameter each, cut into 32-byte values by Postgres: a bytea[] would be
+    // sent as text, hex-encoded twice over.
     const existing = new Map<string, StoredRow>();
     const found = await tx.query<(StoredRow & { email_token: Buffer })[]>(
-      `SELECT ${STORED_COLUMNS}, email_token FROM contacts WHERE email_token = ANY($1::bytea[]) FOR UPDATE`,
-      [prepared.map((p) => p.tokens.columns.email_token)],
+      `SELECT ${STORED_COLUMNS}, email_token FROM contacts WHERE email_token = ANY(${SPLIT_TOKENS('$1')}) FOR UPDATE`,
+      [Buffer.concat(prepared.map((p) => p.emailToken))],
     );
-    for (const row of found) existing.set(row.email_token.toString('hex'), row);
+    for (const row of found) existing.set(row.email_token.toString('latin1'), row);
 
     // An identifier (MRN, member id) already held by another contact is a conflict to report, not to steal.
     const identifierOwners = new Map<string, string>();
-    const allIdentifierTokens = prepared.flatMap((p) => p.tokens.identifiers.map((i) => i.token));
+    const allIdentifierTokens = prepared.flatMap((p) => p.identifiers.map((i) => i.token));
     if (allIdentifierTokens.length) {
       const owners = await tx.query<{ token: Buffer; contact_id: string }[]>(
-        `SELECT token, contact_id::text AS contact_id FROM contact_identifiers WHERE token = ANY($1::bytea[])`,
-        [allIdentifierTokens],
+        `SELECT token, contact_id::text AS contact_id FROM contact_identifiers WHERE token = ANY(${SPLIT_TOKENS('$1')})`,
+        [Buffer.concat(allIdentifierTokens)],
       );
-      for (const o of owners) identifierOwners.set(o.token.toString('hex'), o.contact_id);
+      for (const o of owners) identifierOwners.set(o.token.toString('latin1'), o.contact_id);
     }
 
     const inserts: Prepared[] = [];
     const updates: { p: Prepared; stored: StoredRow }[] = [];
     for (const p of prepared) {
-      const current = existing.get(p.tokens.columns.email_token.toString('hex'));
-      const conflict = p.tokens.identifiers.find((i) => {
-        const owner = identifierOwners.get(i.token.toString('hex'));
-        return owner !== undefined && owner !== current?.id;
-      });
+      const current = existing.size ? existing.get(p.emailToken.toString('latin1')) : undefined;
+      const conflict = identifierOwners.size
+        ? p.identifiers.find((i) => {
+            const owner = identifierOwners.get(i.token.toString('latin1'));
+            return owner !== undefined && owner !== current?.id;
+          })
+        : undefined;
       if (conflict) {
         for (const ref of p.refs)
           results.push({
@@ -190,17 +137,14 @@ export class ContactWriter {
     }
 
     if (inserts.length) {
-      const ids = inserts.map((p) => p.id);
       const inserted = await this.insertRows(tx, inserts, options);
       const raced: { p: Prepared; stored: StoredRow }[] = [];
-      for (const [i, p] of inserts.entries()) {
-        if (inserted.ids.has(ids[i])) {
-          p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: ids[i] }));
+      for (const p of inserts) {
+        if (inserted.ids.has(p.id)) {
+          p.refs.forEach((ref, n) => results.push({ ref, status: n === 0 ? 'created' : 'updated', id: p.id }));
         } else {
           // Another writer inserted the same e-mail meanwhile: treat it as existing.
-          const [row] = await tx.query<[StoredRow?]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [
-            p.tokens.columns.email_token,
-          ]);
+          const [row] = await tx.query<[StoredRow?]>(`SELECT ${STORED_COLUMNS} FROM contacts WHERE email_token = $1 FOR UPDATE`, [p.emailToken]);
           if (row && options.onExisting === 'update') raced.push({ p, stored: row });
           else for (const ref of p.refs) results.push({ ref, status: 'skipped', id: row?.id ?? '', reason: 'a contact with this e-mail exists' });
         }
@@ -209,26 +153,23 @@ export class ContactWriter {
       if (!inserted.copied) {
         await this.replaceIdentifiers(
           tx,
-          inserts.filter((p) => inserted.ids.has(p.id)).map((p) => ({ id: p.id, identifiers: p.tokens.identifiers })),
+          inserts.filter((p) => inserted.ids.has(p.id)).map((p) => ({ id: p.id, identifiers: p.identifiers })),
         );
       }
     }
 
     if (updates.length) {
-      const merged: { p: Prepared; id: string }[] = [];
+      const merged: TokenisedContact[] = [];
       for (const u of updates) {
         const before = await this.stored(u.stored);
-        const input = mergeInput(before, u.p.input);
+        const input = mergeInput(before, inputOf(u.p));
         // Nothing new (a re-run of the same file): no write, so a re-import changes nothing.
         if (stableJson(input) === stableJson(before)) for (const ref of u.p.refs) results.push({ ref, status: 'unchanged', id: u.stored.id });
-        else merged.push({ p: { ...u.p, input, tokens: contactTokens(this.crypto, input) }, id: u.stored.id });
+        else merged.push({ id: u.stored.id, refs: u.p.refs, input, ...contactTokens(this.crypto, input) });
       }
       await this.updateRows(tx, merged, options);
-      await this.replaceIdentifiers(
-        tx,
-        merged.map((m) => ({ id: m.id, identifiers: m.p.tokens.identifiers })),
-      );
-      for (const m of merged) for (const ref of m.p.refs) results.push({ ref, status: 'updated', id: m.id });
+      await this.replaceIdentifiers(tx, merged);
+      for (const m of merged) for (const ref of m.refs) results.push({ ref, status: 'updated', id: m.id });
     }
     return results.sort((a, b) => a.ref - b.ref);
   }
@@ -240,54 +181,53 @@ export class ContactWriter {
   }
 
   /**
-   * New contacts with their identifiers: COPY when nobody raced us to an e-mail (the usual case),
-   * else INSERT … ON CONFLICT DO NOTHING to learn which rows went in.
+   * The prepared rows of new contacts and their identifiers by COPY, inside a savepoint: false, with
+   * nothing written, when an e-mail or identifier turns out to be taken (a unique violation).
    */
-  private async insertRows(tx: EntityManager, rows: Prepared[], options: WriteOptions): Promise<{ ids: Set<string>; copied: boolean }> {
+  private async copyNew(tx: EntityManager, rows: Prepared[]): Promise<boolean> {
     await tx.query('SAVEPOINT contacts_copy');
     try {
-      await copyRows(
+      await copyTuples(
         tx,
         'contacts',
-        ['id', 'email_token', 'phi', 'time_zone', 'language', 'attributes', ...TOKEN_COLUMNS, 'condition_tokens', 'attribute_tokens', 'source', 'import_id'],
-        rows.map((p) => [
-          p.id,
-          p.tokens.columns.email_token,
-          p.sealed,
-          p.input.timeZone ?? null,
-          p.input.language ?? null,
-          JSON.stringify(p.input.attributes),
-          ...TOKEN_COLUMNS.map((c) => p.tokens.columns[c]),
-          `{${p.tokens.columns.condition_tokens.join(',')}}`,
-          `{${p.tokens.columns.attribute_tokens.join(',')}}`,
-          options.source,
-          options.importId ?? null,
-        ]),
+        CONTACT_COPY_COLUMNS.map((c) => c.name),
+        rows.map((p) => p.contactRow),
       );
-      await copyRows(
+      await copyTuples(
         tx,
         'contact_identifiers',
-        ['token', 'contact_id', 'kind'],
-        rows.flatMap((p) => p.tokens.identifiers.map((i) => [i.token, p.id, i.kind])),
+        IDENTIFIER_COPY_COLUMNS.map((c) => c.name),
+        rows.filter((p) => p.identifierRows.length).map((p) => p.identifierRows),
       );
       await tx.query('RELEASE SAVEPOINT contacts_copy');
-      return { ids: new Set(rows.map((p) => p.id)), copied: true };
+      return true;
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
       await tx.query('ROLLBACK TO SAVEPOINT contacts_copy');
+      return false;
     }
-    const ids = rows.map((p) => p.id);
-    const phi = rows.map((p) => p.sealed);
+  }
+
+  /**
+   * New contacts with their identifiers: their prepared rows by COPY when nobody raced us to an
+   * e-mail (the usual case), else INSERT … ON CONFLICT DO NOTHING to learn which rows went in.
+   */
+  private async insertRows(tx: EntityManager, rows: Prepared[], options: WriteOptions): Promise<{ ids: Set<string>; copied: boolean }> {
+    if (await this.copyNew(tx, rows)) return { ids: new Set(rows.map((p) => p.id)), copied: true };
+    const contacts = rows.map((p) => {
+      const input = inputOf(p);
+      return { id: p.id, refs: p.refs, input, ...contactTokens(this.crypto, input) };
+    });
     const params: unknown[] = [
-      ids,
-      rows.map((p) => p.tokens.columns.email_token),
-      phi,
-      rows.map((p) => p.input.timeZone ?? null),
-      rows.map((p) => p.input.language ?? null),
-      rows.map((p) => JSON.stringify(p.input.attributes)),
-      ...TOKEN_COLUMNS.map((c) => rows.map((p) => p.tokens.columns[c])),
-      rows.map((p) => `{${p.tokens.columns.condition_tokens.join(',')}}`),
-      rows.map((p) => `{${p.tokens.columns.attribute_tokens.join(',')}}`),
+      contacts.map((c) => c.id),
+      contacts.map((c) => c.columns.email_token),
+      contacts.map((c) => this.crypto.encrypt('phi', JSON.stringify(c.input.phi), ContactWriter.aad(c.id))),
+      contacts.map((c) => c.input.timeZone ?? null),
+      contacts.map((c) => c.input.language ?? null),
+      contacts.map((c) => JSON.stringify(c.input.attributes)),
+      ...TOKEN_COLUMNS.map((col) => contacts.map((c) => c.columns[col])),
+      contacts.map((c) => `{${c.columns.condition_tokens.join(',')}}`),
+      contacts.map((c) => `{${c.columns.attribute_tokens.join(',')}}`),
     ];
     const n = params.length;
     const inserted = await tx.query<{ id: string }[]>(
@@ -302,16 +242,17 @@ export class ContactWriter {
     return { ids: new Set(inserted.map((r) => r.id)), copied: false };
   }
 
-  private async updateRows(tx: EntityManager, rows: { p: Prepared; id: string }[], options: WriteOptions): Promise<void> {
+  private async updateRows(tx: EntityManager, rows: TokenisedContact[], options: WriteOptions): Promise<void> {
+    if (!rows.length) return;
     const params: unknown[] = [
       rows.map((r) => r.id),
-      rows.map((r) => this.crypto.encrypt('phi', JSON.stringify(r.p.input.phi), ContactWriter.aad(r.id))),
-      rows.map((r) => r.p.input.timeZone ?? null),
-      rows.map((r) => r.p.input.language ?? null),
-      rows.map((r) => JSON.stringify(r.p.input.attributes)),
-      ...TOKEN_COLUMNS.map((c) => rows.map((r) => r.p.tokens.columns[c])),
-      rows.map((r) => `{${r.p.tokens.columns.condition_tokens.join(',')}}`),
-      rows.map((r) => `{${r.p.tokens.columns.attribute_tokens.join(',')}}`),
+      rows.map((r) => this.crypto.encrypt('phi', JSON.stringify(r.input.phi), ContactWriter.aad(r.id))),
+      rows.map((r) => r.input.timeZone ?? null),
+      rows.map((r) => r.input.language ?? null),
+      rows.map((r) => JSON.stringify(r.input.attributes)),
+      ...TOKEN_COLUMNS.map((c) => rows.map((r) => r.columns[c])),
+      rows.map((r) => `{${r.columns.condition_tokens.join(',')}}`),
+      rows.map((r) => `{${r.columns.attribute_tokens.join(',')}}`),
     ];
     const n = params.length;
     await tx.query(
@@ -339,39 +280,4 @@ export class ContactWriter {
       [flat.map((f) => f.token), flat.map((f) => f.id), flat.map((f) => f.kind)],
     );
   }
-}
-
-/** Fields present in `next` win; lists of identifiers and conditions are unioned; absent fields are kept. */
-export function mergeInput(prev: ContactInput, next: ContactInput): ContactInput {
-  const phi: ContactPhi = { ...prev.phi };
-  for (const [key, value] of Object.entries(next.phi) as [keyof ContactPhi, unknown][]) {
-    if (value === undefined) continue;
-    if (key === 'identifiers') {
-      const all = [...(prev.phi.identifiers ?? []), ...(next.phi.identifiers ?? [])];
-      phi.identifiers = [...new Map(all.map((i) => [`${i.system.toLowerCase()}|${i.value}`, i])).values()];
-    } else if (key === 'conditions') {
-      const all = [...(prev.phi.conditions ?? []), ...(next.phi.conditions ?? [])];
-      phi.conditions = [...new Map(all.map((c) => [`${c.system}|${c.code}`, c])).values()];
-    } else if (key === 'attributes') {
-      phi.attributes = { ...prev.phi.attributes, ...next.phi.attributes };
-    } else {
-      (phi as unknown as Record<string, unknown>)[key] = value;
-    }
-  }
-  return {
-    phi,
-    timeZone: next.timeZone ?? prev.timeZone,
-    language: next.language ?? prev.language,
-    attributes: { ...prev.attributes, ...next.attributes },
-  };
-}
-
-function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
-    .join(',')}}`;
 }

@@ -44,6 +44,15 @@ export interface ProcessingRecord {
 }
 
 /** Owns contacts and contact_identifiers. PHI leaves this service only masked, or revealed with an audit entry. */
+/** A batch of an import: written with the import's own progress, in the same transaction. */
+export interface ImportBatch {
+  importId: string;
+  /** The batch most likely holds only new contacts (the one before did): write it without looking them up first. */
+  expectNew: boolean;
+  /** More work to commit in the same transaction (the import's counters and checkpoint). */
+  after: (tx: EntityManager, results: WriteResult[]) => Promise<void>;
+}
+
 @Injectable()
 export class ContactsService {
   constructor(
@@ -103,23 +112,21 @@ export class ContactsService {
   }
 
   /** Writes one batch in one transaction, with the consent events for what it created or updated. */
-  /** The CPU part of a batch (tokens, encryption), done before its transaction; see ContactWriter.prepare. */
-  prepare(items: { ref: number; input: ContactInput }[], onExisting: ExistingPolicy, importId?: string): Promise<PreparedBatch> {
-    return this.writer.prepare(this.dataSource.manager, items, { onExisting, source: importId ? 'import' : 'admin', importId });
-  }
-
-  /** Writes one batch in one transaction, with the consent events for what it created or updated. */
   async writeAll(
     items: { ref: number; input: ContactInput }[] | PreparedBatch,
     onExisting: ExistingPolicy,
     actor: AuditActor,
     consent?: BulkConsent,
-    importId?: string,
-    /** More work to commit in the same transaction (an import's progress and checkpoint). */
-    after?: (tx: EntityManager, results: WriteResult[]) => Promise<void>,
+    batchOf?: ImportBatch,
   ): Promise<WriteResult[]> {
     const topic = consent ? await this.topics.byKey(consent.topic) : undefined;
-    const options = { onExisting, source: importId ? 'import' : actor.type === 'api_key' ? 'api' : 'admin', importId };
+    const importId = batchOf?.importId;
+    const options = {
+      onExisting,
+      source: importId ? 'import' : actor.type === 'api_key' ? 'api' : 'admin',
+      importId,
+      expectNew: batchOf?.expectNew ?? false,
+    };
     return this.dataSource.transaction(async (tx) => {
       // An import batch commits with its checkpoint: after a crash the run resumes consistently from
       // whatever committed, so it need not wait for each WAL flush.
@@ -148,7 +155,7 @@ export class ContactsService {
         await this.consent.recordForNewContacts(tx, created);
         await this.consent.recordIfChanged(tx, others);
       }
-      if (after) await after(tx, results);
+      if (batchOf) await batchOf.after(tx, results);
       return results;
     });
   }
@@ -185,7 +192,7 @@ export class ContactsService {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await this.dataSource.query<[{ total: number }]>(`SELECT count(*)::int AS total FROM contacts ${clause}`, params);
     const rows = await this.dataSource.query<Row[]>(
-      `SELECT ${ROW_COLUMNS} FROM contacts ${clause} ORDER BY created_at ${page.order}, id ${page.order} OFFSET ${page.offset} LIMIT ${page.limit}`,
+      `SELECT ${ROW_COLUMNS} FROM contacts ${clause} ORDER BY id ${page.order} OFFSET ${page.offset} LIMIT ${page.limit}`,
       params,
     );
     return { data: await Promise.all(rows.map((r) => this.mask(r))), total };

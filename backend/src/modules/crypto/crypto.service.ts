@@ -1,13 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { DomainError } from '../../platform/errors/index.js';
 import { DataKeyEntity, type KeyPurpose } from './entities/data-key.entity.js';
 import { KEY_PROVIDER, type KeyProvider } from './key-provider.js';
-
-const FORMAT_V1 = 1;
-const HEADER = 1 + 4 + 12 + 16; // version, key id, iv, tag
+import { FORMAT_V1, HEADER, hmacIndex, IvPool, sealGcm, type SealingKeyMaterial, TokenMemo } from './sealing.js';
 
 /**
  * Envelope encryption. Each value is AES-256-GCM under a data key of its purpose; the data
@@ -20,9 +18,8 @@ const HEADER = 1 + 4 + 12 + 16; // version, key id, iv, tag
 export class CryptoService implements OnModuleInit {
   private readonly keys = new Map<number, Buffer>();
   private readonly active = new Map<KeyPurpose, number>();
-  private readonly tokenMemo = new Map<string, string>();
-  private ivPool = Buffer.alloc(0);
-  private ivOffset = 0;
+  private readonly tokenMemo = new TokenMemo();
+  private readonly ivs = new IvPool();
 
   constructor(
     @InjectRepository(DataKeyEntity) private readonly dataKeys: Repository<DataKeyEntity>,
@@ -45,14 +42,7 @@ export class CryptoService implements OnModuleInit {
     const keyId = this.active.get(purpose);
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
     if (keyId === undefined || !key) throw new Error(`no active ${purpose} data key`);
-    const iv = this.nextIv();
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(aad));
-    const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
-    const header = Buffer.alloc(5);
-    header.writeUInt8(FORMAT_V1, 0);
-    header.writeUInt32BE(keyId, 1);
-    return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+    return sealGcm(keyId, key, this.ivs.next(), plaintext, aad);
   }
 
   async decrypt(ciphertext: Buffer, aad: string): Promise<Buffer> {
@@ -83,25 +73,29 @@ export class CryptoService implements OnModuleInit {
 
   /** Blind index: HMAC-SHA256 of a normalised value under the blind-index key, scoped by a domain such as `contacts.email`. */
   blindIndex(domain: string, normalizedValue: string): Buffer {
+    return hmacIndex(this.blindIndexKey(), domain, normalizedValue);
+  }
+
+  /** A 64-bit blind-index token (signed, as Postgres bigint text) for segment columns, memoised. */
+  token64(domain: string, normalizedValue: string): string {
+    return this.tokenMemo.token(this.blindIndexKey(), domain, normalizedValue);
+  }
+
+  /** The active PHI and blind-index keys, for a worker thread that seals contacts (an import); never stored or logged. */
+  sealingKeyMaterial(): SealingKeyMaterial {
+    const phiId = this.activeKeyId('phi');
+    const indexId = this.activeKeyId('blind-index');
+    const phi = this.keys.get(phiId);
+    const index = this.keys.get(indexId);
+    if (!phi || !index) throw new Error('active data keys are not loaded');
+    return { phi: { id: phiId, key: Uint8Array.from(phi) }, blindIndex: { id: indexId, key: Uint8Array.from(index) } };
+  }
+
+  private blindIndexKey(): Buffer {
     const keyId = this.active.get('blind-index');
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
     if (!key) throw new Error('no active blind-index key');
-    return createHmac('sha256', key).update(domain).update('\0').update(normalizedValue).digest();
-  }
-
-  /**
-   * A 64-bit blind-index token (signed, as Postgres bigint text) for segment columns. Values repeat
-   * a lot across contacts (codes, plans, years), so tokens are memoised.
-   */
-  token64(domain: string, normalizedValue: string): string {
-    const memoKey = `${domain}\0${normalizedValue}`;
-    let token = this.tokenMemo.get(memoKey);
-    if (token === undefined) {
-      token = this.blindIndex(domain, normalizedValue).readBigInt64BE(0).toString();
-      if (this.tokenMemo.size >= 200_000) this.tokenMemo.clear();
-      this.tokenMemo.set(memoKey, token);
-    }
-    return token;
+    return key;
   }
 
   activeKeyId(purpose: KeyPurpose): number {
@@ -133,17 +127,6 @@ export class CryptoService implements OnModuleInit {
     else this.keys.set(id, key);
     this.active.set(purpose, id);
     return id;
-  }
-
-  /** A fresh random IV, cut from a pooled random buffer (one getrandom call per 5,000 IVs). */
-  private nextIv(): Buffer {
-    if (this.ivOffset + 12 > this.ivPool.length) {
-      this.ivPool = randomBytes(12 * 5000);
-      this.ivOffset = 0;
-    }
-    const iv = Buffer.from(this.ivPool.subarray(this.ivOffset, this.ivOffset + 12));
-    this.ivOffset += 12;
-    return iv;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { nextIds } from '../../platform/database/index.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
@@ -58,9 +59,7 @@ export class EventsService {
       if (hex) firstOf.set(hex, i);
       insertIdx.push(i);
     });
-    const ids = (await db.query<{ id: string }[]>(`SELECT nextval('contact_events_id_seq')::text AS id FROM generate_series(1, $1)`, [insertIdx.length])).map(
-      (r) => r.id,
-    );
+    const ids = await nextIds(db, 'contact_events_id_seq', insertIdx.length);
     const rows = insertIdx.map((i, n) => {
       const e = events[i];
       const props =

@@ -1,36 +1,22 @@
-import { Readable } from 'node:stream';
+import { nextIds } from '../../platform/database/index.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { parse } from 'csv-parse';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import {
-  AttributesService,
-  type ContactInput,
-  ContactsService,
-  type PreparedBatch,
-  tokenOf,
-  uniqueKeysOf,
-  validateContact,
-  type WriteResult,
-} from '../contacts/index.js';
+import { AttributesService, type ContactInput, ContactsService, type PreparedBatch, tokenOf, uniqueKeysOf, type WriteResult } from '../contacts/index.js';
 
 import { CryptoService } from '../crypto/index.js';
 import type { SupportedEncoding } from './csv-format.js';
 import { ImportStorage } from './import-storage.js';
+import { type CsvBroken, readBatches, type RowBatch, type RowError } from './import-batches.js';
 import { RowMapper } from './import-rows.js';
+import { PrepareThread } from './prepare-thread.js';
 import type { ImportRow } from './import.types.js';
 
 const BATCH = 2000;
 
 /** A batch's transaction rolls back because an earlier batch ended the import (cancelled). */
 class ImportStopped extends Error {}
-
-interface RowError {
-  row: number;
-  column: string;
-  reason: string;
-}
 
 /**
  * Runs an import (or its dry run): stream the encrypted upload, decode, parse, map, validate,
@@ -85,34 +71,26 @@ export class ImportRunner {
     const consent = job.consent
       ? { topic: job.consent.topic, status: 'confirmed' as const, method: 'import_attestation' as const, source: `import:${importId}` }
       : undefined;
-    const checkpoint = job.checkpoint_row;
     const seenInDryRun = new Set<string>();
-
-    let rowNumber = 0;
-    let batch: { ref: number; input: ContactInput }[] = [];
-    let errors: RowError[] = [];
-    let lastRow = checkpoint;
-    let bytesRead = 0;
+    // Whether the last batch written held only new contacts: then the next is tried as all new too.
+    let expectNew = true;
+    let lastRow = job.checkpoint_row;
 
     // A batch commits only after the one before it (`prior`), so the checkpoint always marks a
     // committed prefix of the file; it returns whether the import is still running.
-    const write = async (
-      rows: typeof batch,
-      prepared: PreparedBatch | null,
-      rowErrors: RowError[],
-      last: number,
-      bytes: number,
-      prior: Promise<boolean>,
-    ): Promise<boolean> => {
+    const write = async (rows: RowBatch, prepared: PreparedBatch | null, prior: Promise<boolean>): Promise<boolean> => {
       const afterPrior = async (tx: EntityManager, results: WriteResult[]) => {
         if (!(await prior)) throw new ImportStopped();
-        await this.commitBatch(tx, importId, results, rowErrors, last, bytes, mapper);
+        await this.commitBatch(tx, importId, results, rows.errors, rows.lastRow, rows.bytes, mapper);
       };
       try {
         if (job.dry_run) {
           if (!(await prior)) return false;
-          await this.commitDryRun(importId, rows, rowErrors, last, bytes, seenInDryRun);
-        } else if (prepared) await this.contacts.writeAll(prepared, job.on_existing, actor, consent, importId, afterPrior);
+          await this.commitDryRun(importId, rows.items, rows.errors, rows.lastRow, rows.bytes, seenInDryRun);
+        } else if (prepared?.prepared.length || prepared?.results.length)
+          expectNew = (await this.contacts.writeAll(prepared, job.on_existing, actor, consent, { importId, expectNew, after: afterPrior })).every(
+            (r) => r.status === 'created',
+          );
         else await this.dataSource.transaction((tx) => afterPrior(tx, []));
       } catch (err) {
         if (err instanceof ImportStopped) return false;
@@ -122,89 +100,67 @@ export class ImportRunner {
       if (current && onProgress) onProgress(current);
       return current?.status === 'running';
     };
-    // Pipelined: batch N+1 is parsed, validated, tokenised and encrypted while batch N is written,
-    // and when the two touch different contacts N+1 is written by a second transaction meanwhile
-    // (Postgres works on both; the commits still come in file order). At most two are in flight.
+    // Pipelined: later batches are parsed, validated, tokenised and sealed (in the worker thread)
+    // while batch N is written, and when two batches touch different contacts the next one is
+    // written by a second transaction meanwhile (the commits still come in file order).
     let inflight: Promise<boolean> | null = null;
     let inflightKeys: Set<string> | null = null;
     let beforeInflight: Promise<boolean> | null = null;
-    const flush = async (): Promise<boolean> => {
-      const prepared = !job.dry_run && batch.length ? await this.contacts.prepare(batch, job.on_existing, importId) : null;
+    const flush = async (rows: RowBatch, prepared: PreparedBatch | null): Promise<boolean> => {
       if (beforeInflight && !(await beforeInflight)) return false;
       const keys = prepared ? uniqueKeysOf(prepared) : new Set<string>();
       const previous: Promise<boolean> | null = inflight;
       const busy = inflightKeys;
       if (previous && (job.dry_run || !busy || [...keys].some((k) => busy.has(k))) && !(await previous)) return false;
-      const current = write(batch, prepared, errors, lastRow, bytesRead, previous ?? Promise.resolve(true));
+      const current = write(rows, prepared, previous ?? Promise.resolve(true));
       current.catch(() => undefined); // handled where it is awaited
       beforeInflight = previous;
       inflight = current;
       inflightKeys = keys;
-      batch = [];
-      errors = [];
+      lastRow = rows.lastRow;
       return true;
     };
     const drain = async (): Promise<boolean> => (inflight ? inflight : true);
 
-    const encoding = (job.encoding ?? 'utf-8') as SupportedEncoding;
-    const decoder = new TextDecoder(encoding === 'windows-1252' ? 'windows-1252' : encoding, { ignoreBOM: false });
-    const storage = this.storage;
-    const text = Readable.from(
-      (async function* () {
-        for await (const chunk of storage.read(importId)) {
-          bytesRead += chunk.length;
-          const s = decoder.decode(chunk, { stream: true });
-          chunk.fill(0);
-          if (s) yield s;
-        }
-        const tail = decoder.decode();
-        if (tail) yield tail;
-      })(),
-    );
-    const parser = text.pipe(
-      parse({ delimiter: job.delimiter ?? ',', relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }),
-    );
+    const source = {
+      encoding: (job.encoding ?? 'utf-8') as SupportedEncoding,
+      delimiter: job.delimiter ?? ',',
+      headers: job.headers,
+      mapping: job.mapping,
+      definitions,
+      checkpoint: job.checkpoint_row,
+      batchSize: BATCH,
+    };
+    const chunks = this.storage.read(importId);
+    const batches: AsyncIterable<{ type: 'batch'; rows: RowBatch; prepared: PreparedBatch | null } | CsvBroken> = job.dry_run
+      ? dryRunBatches(readBatches({ ...source, chunks }))
+      : new PrepareThread(
+          { keys: this.crypto.sealingKeyMaterial(), source, onExisting: job.on_existing, origin: { source: 'import', importId } },
+          { chunks, reserveIds: (n) => nextIds(this.dataSource, 'contacts_id_seq', n), ahead: 2 },
+        );
     try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        rowNumber++;
-        if (rowNumber === 1) continue; // the header row
-        if (rowNumber <= checkpoint) continue; // committed before a restart
-        lastRow = rowNumber;
-        if (record.length !== job.headers.length) {
-          errors.push({ row: rowNumber, column: '*', reason: `the row has ${record.length} fields, the header has ${job.headers.length}` });
-        } else {
-          const { value, problems } = validateContact(mapper.toRaw(record), definitions);
-          if (value) batch.push({ ref: rowNumber, input: value });
-          else for (const p of problems) errors.push({ row: rowNumber, column: mapper.columnOf(p), reason: p.message });
+      for await (const batch of batches) {
+        if (batch.type === 'csv-error') {
+          // Rows before the broken one are committed; the report names where the file broke.
+          await drain().catch(() => undefined);
+          await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [
+            importId,
+            batch.row,
+            `CSV syntax error (${batch.code}): the file cannot be read past this row`,
+          ]);
+          await this.dataSource.query(`UPDATE imports SET error_count = error_count + 1 WHERE id = $1`, [importId]);
+          await this.fail(importId, `CSV syntax error at row ${batch.row} (${batch.code})`);
+          return;
         }
-        if (batch.length >= BATCH || errors.length >= BATCH) {
-          if (!(await flush())) {
-            parser.destroy();
-            return; // cancelled
-          }
-        }
+        if (!(await flush(batch.rows, batch.prepared))) return; // cancelled
       }
-      if (!(await flush()) || !(await drain())) return;
+      if (!(await drain())) return;
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code?.startsWith('CSV_')) {
-        // Rows before the broken one are committed; the report names where the file broke.
-        await flush()
-          .then(drain)
-          .catch(() => undefined);
-
-        await this.dataSource.query(`INSERT INTO import_errors (import_id, row_number, column_name, reason) VALUES ($1, $2, '*', $3)`, [
-          importId,
-          rowNumber + 1,
-          `CSV syntax error (${code}): the file cannot be read past this row`,
-        ]);
-        await this.dataSource.query(`UPDATE imports SET error_count = error_count + 1 WHERE id = $1`, [importId]);
-        return this.fail(importId, `CSV syntax error at row ${rowNumber + 1} (${code})`);
-      }
+      await drain().catch(() => undefined);
       this.logger.error({ err, importId }, 'import failed');
       return this.fail(importId, 'unexpected error: the import can be resumed');
     }
-    await this.finish(importId, rowNumber - 1);
+    await this.finish(importId, lastRow - 1);
   }
 
   /** One transaction: the batch's contacts (by the caller), its error rows, counters and checkpoint. */
@@ -316,4 +272,9 @@ export class ImportRunner {
     const [row] = await this.dataSource.query<ImportRow[]>(`SELECT * FROM imports WHERE id = $1`, [importId]);
     return row;
   }
+}
+
+/** A dry run's batches: validated rows, nothing prepared (no tokens or ciphertexts are made). */
+async function* dryRunBatches(batches: AsyncIterable<RowBatch | CsvBroken>): AsyncGenerator<{ type: 'batch'; rows: RowBatch; prepared: null } | CsvBroken> {
+  for await (const b of batches) yield b.type === 'csv-error' ? b : { type: 'batch', rows: b, prepared: null };
 }

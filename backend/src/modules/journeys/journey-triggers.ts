@@ -1,3 +1,4 @@
+import { nextIds } from '../../platform/database/index.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -175,9 +176,7 @@ export class JourneyTriggers {
       allowed.push(...(rule.rule === 'always' ? list.filter((e) => ok.has(e.contactId)) : [...first.values()].filter((e) => ok.has(e.contactId))));
     }
     if (allowed.length === 0) return created;
-    const ids = (
-      await tx.query<{ id: string }[]>(`SELECT nextval('journey_enrollments_id_seq')::text AS id FROM generate_series(1, $1)`, [allowed.length])
-    ).map((r) => r.id);
+    const ids = await nextIds(tx, 'journey_enrollments_id_seq', allowed.length);
     await tx.query(
       `INSERT INTO journey_enrollments (id, journey_id, version, contact_id, node_id, step_seq, arrived_at, next_wake_at, context_enc, entered_at)
        SELECT id, j, v, c, n, 0, $6, $6, ctx, $6 FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $7::bytea[]) AS x(id, j, v, c, n, ctx)`,

@@ -1,3 +1,4 @@
+import { nextIds } from '../../platform/database/index.js';
 import { randomBytes } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -156,9 +157,7 @@ export class WebhooksService {
   /** Creates one delivery per (subscription, event) in the caller's transaction; returns the new ids to enqueue after commit. */
   async createDeliveries(tx: EntityManager, items: { subscriptionId: number; eventKey: string; payload: WebhookPayload }[]): Promise<string[]> {
     if (!items.length) return [];
-    const ids = (await tx.query<{ id: string }[]>(`SELECT nextval('webhook_deliveries_id_seq')::text AS id FROM generate_series(1, $1)`, [items.length])).map(
-      (r) => r.id,
-    );
+    const ids = await nextIds(tx, 'webhook_deliveries_id_seq', items.length);
     const inserted = await tx.query<{ id: string }[]>(
       `INSERT INTO webhook_deliveries (id, subscription_id, event_key, event_type, payload_enc)
        SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bytea[])

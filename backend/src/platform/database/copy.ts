@@ -2,32 +2,190 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 
-export type CopyValue = string | number | Buffer | null;
+/** The column types bulk writes use, each sent in Postgres's binary COPY form. */
+export type CopyType = 'int4' | 'int8' | 'int8[]' | 'text' | 'bytea' | 'jsonb' | 'timestamptz';
 
-/** A value in COPY's text format: NULL as \N, bytea as hex, backslash and control characters escaped. */
-function encode(value: CopyValue): string {
-  if (value === null) return '\\N';
-  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
-  if (typeof value === 'number') return String(value);
-  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+export interface CopyColumn {
+  name: string;
+  type: CopyType;
+}
+
+/** int8 values come as decimal strings (ids, tokens) or bigints; int8[] as arrays of those; jsonb as its JSON text. */
+export type CopyValue = string | number | bigint | Buffer | Date | readonly (string | bigint)[] | null;
+
+/** Signature, flags, header extension length. */
+const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const TRAILER = Buffer.from([0xff, 0xff]);
+const INT8_OID = 20;
+/** Microseconds from the Unix epoch to Postgres's (2000-01-01 UTC). */
+const PG_EPOCH_US = 946_684_800_000_000n;
+/** Bytes handed to the connection at a time. */
+const CHUNK = 256 * 1024;
+
+/**
+ * Rows as tuples of COPY's binary format, appended to one growing buffer. Against the text format
+ * this skips hex-encoding every ciphertext and escaping every string in Node, and parsing them
+ * again in Postgres: for a contact row, about half of the COPY cost on both sides.
+ */
+export class TupleWriter {
+  private buffer: Buffer;
+  private length = 0;
+  /** Where each row starts, and where the last one ends. */
+  readonly offsets: number[] = [0];
+
+  constructor(
+    private readonly columns: readonly CopyColumn[],
+    sizeHint = 64 * 1024,
+  ) {
+    this.buffer = Buffer.allocUnsafeSlow(sizeHint);
+  }
+
+  row(values: readonly CopyValue[]): void {
+    if (values.length !== this.columns.length) throw new Error(`COPY row has ${values.length} values for ${this.columns.length} columns`);
+    this.ensure(2);
+    this.length = this.buffer.writeInt16BE(values.length, this.length);
+    for (let i = 0; i < values.length; i++) this.field(this.columns[i], values[i]);
+    this.offsets.push(this.length);
+  }
+
+  /** Everything written, in a buffer of its own. */
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private field(column: CopyColumn, value: CopyValue): void {
+    if (value === null) {
+      this.ensure(4);
+      this.length = this.buffer.writeInt32BE(-1, this.length);
+      return;
+    }
+    switch (column.type) {
+      case 'int4':
+        this.ensure(8);
+        this.length = this.buffer.writeInt32BE(4, this.length);
+        this.length = this.buffer.writeInt32BE(Number(value), this.length);
+        return;
+      case 'int8':
+        this.ensure(12);
+        this.length = this.buffer.writeInt32BE(8, this.length);
+        this.length = this.buffer.writeBigInt64BE(toBigInt(value, column), this.length);
+        return;
+      case 'int8[]': {
+        if (!Array.isArray(value)) throw new Error(`COPY column ${column.name} expects an array`);
+        const items = value as readonly (string | bigint)[];
+        const size = items.length ? 20 + 12 * items.length : 12;
+        this.ensure(4 + size);
+        this.length = this.buffer.writeInt32BE(size, this.length);
+        this.length = this.buffer.writeInt32BE(items.length ? 1 : 0, this.length); // dimensions
+        this.length = this.buffer.writeInt32BE(0, this.length); // no NULL elements
+        this.length = this.buffer.writeInt32BE(INT8_OID, this.length);
+        if (items.length) {
+          this.length = this.buffer.writeInt32BE(items.length, this.length);
+          this.length = this.buffer.writeInt32BE(1, this.length); // lower bound
+          for (const item of items) {
+            this.length = this.buffer.writeInt32BE(8, this.length);
+            this.length = this.buffer.writeBigInt64BE(toBigInt(item, column), this.length);
+          }
+        }
+        return;
+      }
+      case 'bytea':
+        if (!(value instanceof Uint8Array)) throw new Error(`COPY column ${column.name} expects a Buffer`);
+        this.ensure(4 + value.length);
+        this.length = this.buffer.writeInt32BE(value.length, this.length);
+        this.buffer.set(value, this.length);
+        this.length += value.length;
+        return;
+      case 'text':
+      case 'jsonb': {
+        const text = String(value);
+        const version = column.type === 'jsonb' ? 1 : 0;
+        // Worst case three bytes per UTF-16 unit.
+        this.ensure(4 + version + text.length * 3);
+        const start = this.length + 4;
+        if (version) this.buffer[start] = 1;
+        const written = this.buffer.write(text, start + version, 'utf8');
+        this.buffer.writeInt32BE(written + version, this.length);
+        this.length = start + version + written;
+        return;
+      }
+      case 'timestamptz': {
+        const ms = value instanceof Date ? value.getTime() : new Date(String(value)).getTime();
+        if (Number.isNaN(ms)) throw new Error(`COPY column ${column.name} expects a date`);
+        this.ensure(12);
+        this.length = this.buffer.writeInt32BE(8, this.length);
+        this.length = this.buffer.writeBigInt64BE(BigInt(ms) * 1000n - PG_EPOCH_US, this.length);
+        return;
+      }
+    }
+  }
+
+  private ensure(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** Decimal strings already converted: blind-index tokens repeat across rows (codes, years, plans). */
+const parsedInt8 = new Map<string, bigint>();
+
+function toBigInt(value: CopyValue, column: CopyColumn): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'string') {
+    let parsed = parsedInt8.get(value);
+    if (parsed === undefined) {
+      parsed = BigInt(value);
+      if (parsedInt8.size >= 100_000) parsedInt8.clear();
+      parsedInt8.set(value, parsed);
+    }
+    return parsed;
+  }
+  if (typeof value === 'number') return BigInt(value);
+  throw new Error(`COPY column ${column.name} expects an integer`);
 }
 
 /**
- * Bulk insert with COPY FROM STDIN on the transaction's own connection: far cheaper for Postgres
- * than binding parameter arrays. COPY cannot skip conflicts, so callers wrap it in a savepoint
- * and fall back to INSERT … ON CONFLICT when it fails.
+ * Bulk insert with binary COPY FROM STDIN on the transaction's own connection: far cheaper for
+ * Postgres than binding parameter arrays. COPY cannot skip conflicts, so callers wrap it in a
+ * savepoint and fall back to INSERT … ON CONFLICT when it fails.
  */
-export async function copyRows(tx: EntityManager, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
+export async function copyRows(tx: EntityManager, table: string, columns: readonly CopyColumn[], rows: readonly (readonly CopyValue[])[]): Promise<void> {
   if (!rows.length) return;
+  const tuples = new TupleWriter(columns);
+  for (const row of rows) tuples.row(row);
+  await copyTuples(
+    tx,
+    table,
+    columns.map((c) => c.name),
+    [tuples.finish()],
+  );
+}
+
+/** COPY of tuples already encoded by a TupleWriter (each buffer holds whole tuples, in the columns' order). */
+export async function copyTuples(tx: EntityManager, table: string, columns: readonly string[], tuples: readonly Buffer[]): Promise<void> {
+  if (!tuples.length) return;
   const client = (tx.queryRunner as unknown as { databaseConnection: pg.PoolClient } | undefined)?.databaseConnection;
   if (!client) throw new Error('copyRows needs a transaction with its own connection');
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', () => resolve());
     stream.on('error', reject);
   });
-  const lines: string[] = [];
-  for (const row of rows) lines.push(`${row.map(encode).join('\t')}\n`);
-  stream.end(lines.join(''));
+  // Few, large writes: each write to the socket costs a system call and, on loopback, the receiving side's work too.
+  let group: Buffer[] = [HEADER];
+  let size = HEADER.length;
+  for (const t of tuples) {
+    group.push(t);
+    size += t.length;
+    if (size >= CHUNK) {
+      stream.write(Buffer.concat(group, size));
+      group = [];
+      size = 0;
+    }
+  }
+  group.push(TRAILER);
+  stream.end(Buffer.concat(group, size + TRAILER.length));
   await done;
 }

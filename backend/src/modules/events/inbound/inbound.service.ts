@@ -1,3 +1,4 @@
+import { nextIds } from '../../../platform/database/index.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -367,11 +368,7 @@ export class InboundService {
   /** Ids for new rows (ciphertexts are bound to their row id); existing ids pass through, 'skip' gives null. */
   private async reserveIds(given: (string | undefined)[]): Promise<(string | null)[]> {
     const needed = given.filter((g) => g === undefined).length;
-    const fresh = needed
-      ? (await this.dataSource.query<{ id: string }[]>(`SELECT nextval('inbound_messages_id_seq')::text AS id FROM generate_series(1, $1)`, [needed])).map(
-          (r) => r.id,
-        )
-      : [];
+    const fresh = needed ? await nextIds(this.dataSource, 'inbound_messages_id_seq', needed) : [];
     return given.map((g) => (g === 'skip' ? null : (g ?? fresh.shift() ?? null)));
   }
 

@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { type AttributeDefinition, validateContact } from '../contacts/contact-input.js';
+import type { WriteItem } from '../contacts/contact-prepare.js';
+import type { ColumnMapping, SupportedEncoding } from './csv-format.js';
+import { RowMapper } from './import-rows.js';
+
+export interface RowError {
+  row: number;
+  column: string;
+  reason: string;
+}
+
+/** Valid rows and bad rows up to `lastRow` (a CSV row number, the header being row 1); `bytes` of the file read by then. */
+export interface RowBatch {
+  type: 'rows';
+  items: WriteItem[];
+  errors: RowError[];
+  lastRow: number;
+  bytes: number;
+}
+
+/** The file cannot be parsed past `row`: rows before it came in earlier batches. */
+export interface CsvBroken {
+  type: 'csv-error';
+  code: string;
+  row: number;
+}
+
+export interface CsvSource {
+  /** The uploaded file's bytes, in order. Each chunk is zeroed once decoded. */
+  chunks: AsyncIterable<Uint8Array>;
+  encoding: SupportedEncoding;
+  delimiter: string;
+  headers: string[];
+  mapping: Partial<Record<string, ColumnMapping>>;
+  definitions: ReadonlyMap<string, AttributeDefinition>;
+  /** The last row committed before a restart: rows up to it are skipped. */
+  checkpoint: number;
+  batchSize: number;
+}
+
+/**
+ * Decode, parse, map and validate a CSV upload into batches of valid contacts and row-level
+ * errors. Pure (no database): the importer runs it on the main thread for a dry run and in its
+ * worker thread for a real import.
+ */
+export async function* readBatches(source: CsvSource): AsyncGenerator<RowBatch | CsvBroken> {
+  const mapper = new RowMapper(source.headers, source.mapping);
+  const decoder = new TextDecoder(source.encoding === 'windows-1252' ? 'windows-1252' : source.encoding, { ignoreBOM: false });
+  let bytes = 0;
+  const text = Readable.from(
+    (async function* () {
+      for await (const chunk of source.chunks) {
+        bytes += chunk.length;
+        const s = decoder.decode(chunk, { stream: true });
+        chunk.fill(0);
+        if (s) yield s;
+      }
+      const tail = decoder.decode();
+      if (tail) yield tail;
+    })(),
+  );
+  const parser = text.pipe(parse({ delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }));
+  let rowNumber = 0;
+  let batch: RowBatch = { type: 'rows', items: [], errors: [], lastRow: source.checkpoint, bytes: 0 };
+  const take = () => {
+    const full = { ...batch, bytes };
+    batch = { type: 'rows', items: [], errors: [], lastRow: batch.lastRow, bytes: 0 };
+    return full;
+  };
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      rowNumber++;
+      if (rowNumber === 1) continue; // the header row
+      if (rowNumber <= source.checkpoint) continue; // committed before a restart
+      batch.lastRow = rowNumber;
+      if (record.length !== source.headers.length) {
+        batch.errors.push({ row: rowNumber, column: '*', reason: `the row has ${record.length} fields, the header has ${source.headers.length}` });
+      } else {
+        const { value, problems } = validateContact(mapper.toRaw(record), source.definitions);
+        if (value) batch.items.push({ ref: rowNumber, input: value });
+        else for (const p of problems) batch.errors.push({ row: rowNumber, column: mapper.columnOf(p), reason: p.message });
+      }
+      if (batch.items.length >= source.batchSize || batch.errors.length >= source.batchSize) yield take();
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (!code?.startsWith('CSV_')) throw err;
+    parser.destroy();
+    yield take();
+    yield { type: 'csv-error', code, row: rowNumber + 1 };
+    return;
+  }
+  yield take();
+}
