@@ -31,8 +31,9 @@ export interface Prepared {
   id: string;
   emailToken: Buffer;
   identifiers: IdentifierToken[];
-  /** The (merged) input: an object on the thread that prepared it, JSON text once it crossed to another. */
-  input: ContactInput | string;
+  /** The (merged) input, kept as the JSON its PHI was sealed from plus the non-PHI fields: cheap to hold and to pass between threads. */
+  phiJson: string;
+  extras: Omit<ContactInput, 'phi'>;
   /** Its contact row and identifier rows as binary COPY tuples under `id`, PHI sealed: written as they are when it is new. */
   contactRow: Buffer;
   identifierRows: Buffer;
@@ -77,9 +78,8 @@ export const IDENTIFIER_COPY_COLUMNS: CopyColumn[] = [
   { name: 'kind', type: 'text' },
 ];
 
-export function inputOf(p: Prepared): ContactInput {
-  if (typeof p.input === 'string') p.input = JSON.parse(p.input) as ContactInput;
-  return p.input;
+export function inputOf(p: Pick<Prepared, 'phiJson' | 'extras'>): ContactInput {
+  return { ...p.extras, phi: JSON.parse(p.phiJson) as ContactPhi };
 }
 
 export interface PreparedBatch {
@@ -113,7 +113,116 @@ export function uniqueKeysOf(batch: PreparedBatch): Set<string> {
 const YIELD_EVERY = 200;
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Dedupes, tokenises and seals a batch; `reserveIds(n)` hands out the ids new contacts will take. */
+/** A contact of the batch being prepared: its tuples are offsets into the preparer's buffers until the batch is finished. */
+interface Entry extends Omit<Prepared, 'contactRow' | 'identifierRows'> {
+  row: [number, number];
+  identifierRowsAt: [number, number];
+}
+
+/**
+ * Prepares one batch row by row: dedupe by e-mail, tokens, PHI sealed under the contact's id, and
+ * its contact and identifier rows encoded as binary COPY tuples straight away, so a row's parsed
+ * objects die young (the batch holds bytes, not object graphs). `ids` are the ids new contacts
+ * take, in order; the preparer needs one per distinct e-mail.
+ */
+export class BatchPreparer {
+  private readonly contacts: TupleWriter;
+  private readonly identifierTuples: TupleWriter;
+  private readonly entries: Entry[] = [];
+  private readonly byEmail = new Map<string, number>();
+  private readonly results: WriteResult[] = [];
+  private readonly importId: bigint | null;
+  private added = 0;
+
+  constructor(
+    private readonly sealer: ContactSealer,
+    private readonly onExisting: ExistingPolicy,
+    private readonly ids: readonly string[],
+    private readonly origin: RowOrigin,
+  ) {
+    this.contacts = new TupleWriter(CONTACT_COPY_COLUMNS, 600 * ids.length + 1024);
+    this.identifierTuples = new TupleWriter(IDENTIFIER_COPY_COLUMNS, 64 * ids.length + 1024);
+    this.importId = origin.importId === null ? null : BigInt(origin.importId);
+  }
+
+  /** Rows added so far, duplicates included. */
+  get size(): number {
+    return this.added;
+  }
+
+  add(item: WriteItem): void {
+    this.added++;
+    const email = item.input.phi.email;
+    const at = this.byEmail.get(email);
+    if (at === undefined) {
+      const id = this.ids.at(this.entries.length);
+      if (id === undefined) throw new Error(`more distinct contacts than the ${this.ids.length} ids reserved for the batch`);
+      this.byEmail.set(email, this.entries.length);
+      this.entries.push(this.encode(item.input, [item.ref], id));
+    } else if (this.onExisting === 'update') {
+      // Same e-mail twice in one batch: the later row merges into the first, encoded again under its id.
+      const first = this.entries[at];
+      this.entries[at] = this.encode(mergeInput(inputOf(first), item.input), [...first.refs, item.ref], first.id);
+    } else this.results.push({ ref: item.ref, status: 'skipped', id: '', reason: 'duplicate e-mail earlier in the same batch' });
+  }
+
+  finish(): PreparedBatch {
+    const contacts = this.contacts.finish();
+    const identifiers = this.identifierTuples.finish();
+    return {
+      prepared: this.entries.map(({ row, identifierRowsAt, ...p }) => ({
+        ...p,
+        contactRow: contacts.subarray(row[0], row[1]),
+        identifierRows: identifiers.subarray(identifierRowsAt[0], identifierRowsAt[1]),
+      })),
+      results: this.results,
+    };
+  }
+
+  private encode(input: ContactInput, refs: number[], id: string): Entry {
+    const { columns, identifiers } = contactTokens(this.sealer, input);
+    const phiJson = JSON.stringify(input.phi);
+    const contactId = BigInt(id);
+    const rowStart = this.contacts.length;
+    this.contacts.row([
+      contactId,
+      columns.email_token,
+      this.sealer.encrypt('phi', phiJson, contactAad(id)),
+      input.timeZone ?? null,
+      input.language ?? null,
+      JSON.stringify(input.attributes),
+      columns.sex_token,
+      columns.birth_year_token,
+      columns.zip3_token,
+      columns.postal_token,
+      columns.state_token,
+      columns.insurance_status_token,
+      columns.insurance_plan_token,
+      columns.provider_token,
+      columns.last_visit_month_token,
+      columns.next_visit_month_token,
+      columns.condition_tokens,
+      columns.attribute_tokens,
+      this.origin.source,
+      this.importId,
+    ]);
+    const identifierStart = this.identifierTuples.length;
+    for (const identifier of identifiers) this.identifierTuples.row([identifier.token, contactId, identifier.kind]);
+    const { phi: _phi, ...extras } = input;
+    return {
+      refs,
+      id,
+      emailToken: columns.email_token,
+      identifiers,
+      phiJson,
+      extras,
+      row: [rowStart, this.contacts.length],
+      identifierRowsAt: [identifierStart, this.identifierTuples.length],
+    };
+  }
+}
+
+/** Dedupes, tokenises and seals a batch on this thread; `reserveIds(n)` hands out the ids new contacts will take. */
 export async function prepareContacts(
   sealer: ContactSealer,
   items: WriteItem[],
@@ -121,63 +230,14 @@ export async function prepareContacts(
   reserveIds: (n: number) => Promise<string[]> | string[],
   origin: RowOrigin,
 ): Promise<PreparedBatch> {
-  const results: WriteResult[] = [];
-  // Same e-mail twice in one batch: later rows merge into the first (update) or are skipped.
-  const byEmail = new Map<string, { refs: number[]; input: ContactInput }>();
+  const distinct = new Set(items.map((i) => i.input.phi.email)).size;
+  const preparer = new BatchPreparer(sealer, onExisting, distinct ? await reserveIds(distinct) : [], origin);
   let n = 0;
   for (const item of items) {
     if (++n % YIELD_EVERY === 0) await yieldToIo();
-    const prior = byEmail.get(item.input.phi.email);
-    if (!prior) byEmail.set(item.input.phi.email, { refs: [item.ref], input: item.input });
-    else if (onExisting === 'update') {
-      prior.refs.push(item.ref);
-      prior.input = mergeInput(prior.input, item.input);
-    } else results.push({ ref: item.ref, status: 'skipped', id: '', reason: 'duplicate e-mail earlier in the same batch' });
+    preparer.add(item);
   }
-  const unique = [...byEmail.values()];
-  const ids = unique.length ? await reserveIds(unique.length) : [];
-  if (ids.length < unique.length) throw new Error(`${unique.length} contact ids needed, ${ids.length} reserved`);
-  const contactRows = new TupleWriter(CONTACT_COPY_COLUMNS, 600 * unique.length + 1024);
-  const identifierRows = new TupleWriter(IDENTIFIER_COPY_COLUMNS, 64 * unique.length + 1024);
-  const identifierEnds: number[] = [];
-  const prepared: Omit<Prepared, 'contactRow' | 'identifierRows'>[] = [];
-  for (const [i, { refs, input }] of unique.entries()) {
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
-    const id = ids[i];
-    const { columns, identifiers } = contactTokens(sealer, input);
-    contactRows.row([
-      id,
-      columns.email_token,
-      sealer.encrypt('phi', JSON.stringify(input.phi), contactAad(id)),
-      input.timeZone ?? null,
-      input.language ?? null,
-      JSON.stringify(input.attributes),
-      ...TOKEN_COLUMNS.map((c) => columns[c]),
-      columns.condition_tokens,
-      columns.attribute_tokens,
-      origin.source,
-      origin.importId,
-    ]);
-    for (const identifier of identifiers) identifierRows.row([identifier.token, id, identifier.kind]);
-    identifierEnds.push(identifierRows.offsets.length - 1);
-    prepared.push({ refs, id, emailToken: columns.email_token, identifiers, input });
-  }
-  const contactBytes = contactRows.finish();
-  const identifierBytes = identifierRows.finish();
-  let identifierStart = 0;
-  return {
-    prepared: prepared.map((p, i) => {
-      const from = identifierRows.offsets[identifierStart];
-      const to = identifierRows.offsets[identifierEnds[i]];
-      identifierStart = identifierEnds[i];
-      return {
-        ...p,
-        contactRow: contactBytes.subarray(contactRows.offsets[i], contactRows.offsets[i + 1]),
-        identifierRows: identifierBytes.subarray(from, to),
-      };
-    }),
-    results,
-  };
+  return preparer.finish();
 }
 
 /** Fields present in `next` win; lists of identifiers and conditions are unioned; absent fields are kept. */

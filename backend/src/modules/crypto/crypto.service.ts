@@ -1,4 +1,4 @@
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
@@ -78,7 +78,8 @@ export class CryptoService implements OnModuleInit {
 
   /** A 64-bit blind-index token (signed, as Postgres bigint text) for segment columns, memoised. */
   token64(domain: string, normalizedValue: string): string {
-    return this.tokenMemo.token(this.blindIndexKey(), domain, normalizedValue);
+    const key = this.blindIndexKey();
+    return this.tokenMemo.token((message) => createHmac('sha256', key).update(message).digest(), domain, normalizedValue);
   }
 
   /** The active PHI and blind-index keys, for a worker thread that seals contacts (an import); never stored or logged. */

@@ -1,4 +1,5 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { HmacSha256 } from './hmac-sha256.js';
 
 export const FORMAT_V1 = 1;
 /** version, key id, iv, tag */
@@ -8,16 +9,25 @@ export const HEADER = 1 + 4 + 12 + 16;
 export function sealGcm(keyId: number, key: Buffer, iv: Buffer, plaintext: Buffer | string, aad: string): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
-  const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
-  const header = Buffer.alloc(5);
-  header.writeUInt8(FORMAT_V1, 0);
-  header.writeUInt32BE(keyId, 1);
-  return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+  const body = typeof plaintext === 'string' ? cipher.update(plaintext, 'utf8') : cipher.update(plaintext);
+  cipher.final(); // GCM is a stream mode: nothing is held back
+  const sealed = Buffer.allocUnsafe(HEADER + body.length);
+  sealed.writeUInt8(FORMAT_V1, 0);
+  sealed.writeUInt32BE(keyId, 1);
+  iv.copy(sealed, 5);
+  cipher.getAuthTag().copy(sealed, 17);
+  body.copy(sealed, HEADER);
+  return sealed;
 }
 
 /** HMAC-SHA256 of a normalised value under the blind-index key, scoped by a domain such as `contacts.email`. */
 export function hmacIndex(key: Buffer, domain: string, normalizedValue: string): Buffer {
-  return createHmac('sha256', key).update(`${domain}\0${normalizedValue}`).digest();
+  return createHmac('sha256', key).update(indexMessage(domain, normalizedValue)).digest();
+}
+
+/** What a blind index signs: the domain, a NUL, the value. */
+export function indexMessage(domain: string, normalizedValue: string): string {
+  return `${domain}\0${normalizedValue}`;
 }
 
 /** Fresh random IVs, cut from a pooled random buffer (one getrandom call per 5,000 IVs). */
@@ -30,7 +40,8 @@ export class IvPool {
       this.pool = randomBytes(12 * 5000);
       this.offset = 0;
     }
-    const iv = Buffer.from(this.pool.subarray(this.offset, this.offset + 12));
+    // A view: callers copy it (the cipher and the sealed value), and the pool is never reused.
+    const iv = this.pool.subarray(this.offset, this.offset + 12);
     this.offset += 12;
     return iv;
   }
@@ -45,12 +56,13 @@ export class TokenMemo {
   private readonly memo = new Map<string, Map<string, string>>();
   private size = 0;
 
-  token(key: Buffer, domain: string, normalizedValue: string): string {
+  /** `sign` is HMAC-SHA256 under the blind-index key of an indexMessage. */
+  token(sign: (message: string) => Buffer, domain: string, normalizedValue: string): string {
     let byValue = this.memo.get(domain);
     if (!byValue) this.memo.set(domain, (byValue = new Map<string, string>()));
     let token = byValue.get(normalizedValue);
     if (token === undefined) {
-      token = hmacIndex(key, domain, normalizedValue).readBigInt64BE(0).toString();
+      token = sign(indexMessage(domain, normalizedValue)).readBigInt64BE(0).toString();
       if (++this.size > 200_000) {
         this.memo.clear();
         this.memo.set(domain, (byValue = new Map<string, string>()));
@@ -79,16 +91,17 @@ export interface SealingKeyMaterial {
   blindIndex: { id: number; key: Uint8Array };
 }
 
-/** A ContactSealer over fixed key material: what an import worker thread seals with. */
+/** A ContactSealer over fixed key material: what an import worker thread seals with (blind indexes through HmacSha256). */
 export class SealingKeys implements ContactSealer {
   private readonly phiKey: Buffer;
-  private readonly indexKey: Buffer;
+  private readonly index: HmacSha256;
+  private readonly sign = (message: string) => this.index.digest(message);
   private readonly ivs = new IvPool();
   private readonly tokens = new TokenMemo();
 
   constructor(private readonly material: SealingKeyMaterial) {
     this.phiKey = Buffer.from(material.phi.key);
-    this.indexKey = Buffer.from(material.blindIndex.key);
+    this.index = new HmacSha256(material.blindIndex.key);
   }
 
   encrypt(_purpose: 'phi', plaintext: Buffer | string, aad: string): Buffer {
@@ -96,10 +109,10 @@ export class SealingKeys implements ContactSealer {
   }
 
   blindIndex(domain: string, normalizedValue: string): Buffer {
-    return hmacIndex(this.indexKey, domain, normalizedValue);
+    return this.index.digest(indexMessage(domain, normalizedValue));
   }
 
   token64(domain: string, normalizedValue: string): string {
-    return this.tokens.token(this.indexKey, domain, normalizedValue);
+    return this.tokens.token(this.sign, domain, normalizedValue);
   }
 }

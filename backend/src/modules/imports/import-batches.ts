@@ -11,13 +11,33 @@ export interface RowError {
   reason: string;
 }
 
-/** Valid rows and bad rows up to `lastRow` (a CSV row number, the header being row 1); `bytes` of the file read by then. */
-export interface RowBatch {
+/** Where a batch's valid rows go as they are read: a list (dry run), or a BatchPreparer (import). */
+export interface RowSink<T> {
+  add(item: WriteItem): void;
+  /** Rows added so far. */
+  readonly size: number;
+  finish(): T;
+}
+
+/** The valid rows (as the sink made them) and bad rows up to `lastRow` (a CSV row number, the header being row 1); `bytes` of the file read by then. */
+export interface RowBatch<T> {
   type: 'rows';
-  items: WriteItem[];
+  contacts: T;
   errors: RowError[];
   lastRow: number;
   bytes: number;
+}
+
+/** A sink that keeps the valid rows as they are. */
+export function listSink(): RowSink<WriteItem[]> {
+  const items: WriteItem[] = [];
+  return {
+    add: (item) => items.push(item),
+    get size() {
+      return items.length;
+    },
+    finish: () => items,
+  };
 }
 
 /** The file cannot be parsed past `row`: rows before it came in earlier batches. */
@@ -45,7 +65,7 @@ export interface CsvSource {
  * errors. Pure (no database): the importer runs it on the main thread for a dry run and in its
  * worker thread for a real import.
  */
-export async function* readBatches(source: CsvSource): AsyncGenerator<RowBatch | CsvBroken> {
+export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<T> | Promise<RowSink<T>>): AsyncGenerator<RowBatch<T> | CsvBroken> {
   const mapper = new RowMapper(source.headers, source.mapping);
   const decoder = new TextDecoder(source.encoding === 'windows-1252' ? 'windows-1252' : source.encoding, { ignoreBOM: false });
   let bytes = 0;
@@ -63,26 +83,29 @@ export async function* readBatches(source: CsvSource): AsyncGenerator<RowBatch |
   );
   const parser = text.pipe(parse({ delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }));
   let rowNumber = 0;
-  let batch: RowBatch = { type: 'rows', items: [], errors: [], lastRow: source.checkpoint, bytes: 0 };
-  const take = () => {
-    const full = { ...batch, bytes };
-    batch = { type: 'rows', items: [], errors: [], lastRow: batch.lastRow, bytes: 0 };
-    return full;
-  };
+  let sink = await newSink();
+  let errors: RowError[] = [];
+  let lastRow = source.checkpoint;
+  const take = (): RowBatch<T> => ({ type: 'rows', contacts: sink.finish(), errors, lastRow, bytes });
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       rowNumber++;
       if (rowNumber === 1) continue; // the header row
       if (rowNumber <= source.checkpoint) continue; // committed before a restart
-      batch.lastRow = rowNumber;
+      lastRow = rowNumber;
       if (record.length !== source.headers.length) {
-        batch.errors.push({ row: rowNumber, column: '*', reason: `the row has ${record.length} fields, the header has ${source.headers.length}` });
+        errors.push({ row: rowNumber, column: '*', reason: `the row has ${record.length} fields, the header has ${source.headers.length}` });
       } else {
         const { value, problems } = validateContact(mapper.toRaw(record), source.definitions);
-        if (value) batch.items.push({ ref: rowNumber, input: value });
-        else for (const p of problems) batch.errors.push({ row: rowNumber, column: mapper.columnOf(p), reason: p.message });
+        if (value) sink.add({ ref: rowNumber, input: value });
+        else for (const p of problems) errors.push({ row: rowNumber, column: mapper.columnOf(p), reason: p.message });
       }
-      if (batch.items.length >= source.batchSize || batch.errors.length >= source.batchSize) yield take();
+      if (sink.size >= source.batchSize || errors.length >= source.batchSize) {
+        yield take();
+        // The next sink only once this batch is taken: a worker's sink waits for ids the main thread grants per batch taken.
+        sink = await newSink();
+        errors = [];
+      }
     }
   } catch (err) {
     const code = (err as { code?: string }).code;

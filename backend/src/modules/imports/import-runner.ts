@@ -3,17 +3,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { AttributesService, type ContactInput, ContactsService, type PreparedBatch, tokenOf, uniqueKeysOf, type WriteResult } from '../contacts/index.js';
+import { AttributesService, ContactsService, type PreparedBatch, tokenOf, uniqueKeysOf, type WriteItem, type WriteResult } from '../contacts/index.js';
 
 import { CryptoService } from '../crypto/index.js';
 import type { SupportedEncoding } from './csv-format.js';
 import { ImportStorage } from './import-storage.js';
-import { type CsvBroken, readBatches, type RowBatch, type RowError } from './import-batches.js';
+import { type CsvBroken, listSink, readBatches, type RowBatch, type RowError } from './import-batches.js';
 import { RowMapper } from './import-rows.js';
 import { PrepareThread } from './prepare-thread.js';
 import type { ImportRow } from './import.types.js';
 
 const BATCH = 2000;
+
+/** A batch as read from the file: its valid rows as they are (dry run) or prepared (import). */
+type ReadBatch = RowBatch<WriteItem[] | PreparedBatch>;
 
 /** A batch's transaction rolls back because an earlier batch ended the import (cancelled). */
 class ImportStopped extends Error {}
@@ -78,7 +81,8 @@ export class ImportRunner {
 
     // A batch commits only after the one before it (`prior`), so the checkpoint always marks a
     // committed prefix of the file; it returns whether the import is still running.
-    const write = async (rows: RowBatch, prepared: PreparedBatch | null, prior: Promise<boolean>): Promise<boolean> => {
+    const write = async (rows: ReadBatch, prior: Promise<boolean>): Promise<boolean> => {
+      const prepared = Array.isArray(rows.contacts) ? null : rows.contacts;
       const afterPrior = async (tx: EntityManager, results: WriteResult[]) => {
         if (!(await prior)) throw new ImportStopped();
         await this.commitBatch(tx, importId, results, rows.errors, rows.lastRow, rows.bytes, mapper);
@@ -86,7 +90,7 @@ export class ImportRunner {
       try {
         if (job.dry_run) {
           if (!(await prior)) return false;
-          await this.commitDryRun(importId, rows.items, rows.errors, rows.lastRow, rows.bytes, seenInDryRun);
+          await this.commitDryRun(importId, Array.isArray(rows.contacts) ? rows.contacts : [], rows.errors, rows.lastRow, rows.bytes, seenInDryRun);
         } else if (prepared?.prepared.length || prepared?.results.length)
           expectNew = (await this.contacts.writeAll(prepared, job.on_existing, actor, consent, { importId, expectNew, after: afterPrior })).every(
             (r) => r.status === 'created',
@@ -106,13 +110,13 @@ export class ImportRunner {
     let inflight: Promise<boolean> | null = null;
     let inflightKeys: Set<string> | null = null;
     let beforeInflight: Promise<boolean> | null = null;
-    const flush = async (rows: RowBatch, prepared: PreparedBatch | null): Promise<boolean> => {
+    const flush = async (rows: ReadBatch): Promise<boolean> => {
       if (beforeInflight && !(await beforeInflight)) return false;
-      const keys = prepared ? uniqueKeysOf(prepared) : new Set<string>();
+      const keys = Array.isArray(rows.contacts) ? new Set<string>() : uniqueKeysOf(rows.contacts);
       const previous: Promise<boolean> | null = inflight;
       const busy = inflightKeys;
       if (previous && (job.dry_run || !busy || [...keys].some((k) => busy.has(k))) && !(await previous)) return false;
-      const current = write(rows, prepared, previous ?? Promise.resolve(true));
+      const current = write(rows, previous ?? Promise.resolve(true));
       current.catch(() => undefined); // handled where it is awaited
       beforeInflight = previous;
       inflight = current;
@@ -132,8 +136,9 @@ export class ImportRunner {
       batchSize: BATCH,
     };
     const chunks = this.storage.read(importId);
-    const batches: AsyncIterable<{ type: 'batch'; rows: RowBatch; prepared: PreparedBatch | null } | CsvBroken> = job.dry_run
-      ? dryRunBatches(readBatches({ ...source, chunks }))
+    // A dry run validates on this thread and makes no tokens or ciphertexts; an import prepares in its worker thread.
+    const batches: AsyncIterable<ReadBatch | CsvBroken> = job.dry_run
+      ? readBatches({ ...source, chunks }, listSink)
       : new PrepareThread(
           { keys: this.crypto.sealingKeyMaterial(), source, onExisting: job.on_existing, origin: { source: 'import', importId } },
           { chunks, reserveIds: (n) => nextIds(this.dataSource, 'contacts_id_seq', n), ahead: 2 },
@@ -152,7 +157,7 @@ export class ImportRunner {
           await this.fail(importId, `CSV syntax error at row ${batch.row} (${batch.code})`);
           return;
         }
-        if (!(await flush(batch.rows, batch.prepared))) return; // cancelled
+        if (!(await flush(batch))) return; // cancelled
       }
       if (!(await drain())) return;
     } catch (err) {
@@ -190,14 +195,7 @@ export class ImportRunner {
   }
 
   /** A dry run writes no contact: it reports what would be created or updated, and every bad row. */
-  private async commitDryRun(
-    importId: string,
-    batch: { ref: number; input: ContactInput }[],
-    errors: RowError[],
-    lastRow: number,
-    bytesRead: number,
-    seen: Set<string>,
-  ) {
+  private async commitDryRun(importId: string, batch: WriteItem[], errors: RowError[], lastRow: number, bytesRead: number, seen: Set<string>) {
     let created = 0;
     let updated = 0;
     if (batch.length) {
@@ -272,9 +270,4 @@ export class ImportRunner {
     const [row] = await this.dataSource.query<ImportRow[]>(`SELECT * FROM imports WHERE id = $1`, [importId]);
     return row;
   }
-}
-
-/** A dry run's batches: validated rows, nothing prepared (no tokens or ciphertexts are made). */
-async function* dryRunBatches(batches: AsyncIterable<RowBatch | CsvBroken>): AsyncGenerator<{ type: 'batch'; rows: RowBatch; prepared: null } | CsvBroken> {
-  for await (const b of batches) yield b.type === 'csv-error' ? b : { type: 'batch', rows: b, prepared: null };
 }

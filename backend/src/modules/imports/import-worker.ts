@@ -4,7 +4,7 @@
  * and writes nothing: its only outputs are messages to the main thread (worker-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareContacts } from '../contacts/contact-prepare.js';
+import { BatchPreparer } from '../contacts/contact-prepare.js';
 import { SealingKeys } from '../crypto/sealing.js';
 import { readBatches } from './import-batches.js';
 import { type FromWorker, type ToWorker, toTransferable, type WorkerSetup } from './worker-protocol.js';
@@ -18,17 +18,23 @@ const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMes
 
 /** Messages from the main thread, waited for in order. */
 const inbox: ToWorker[] = [];
-let wake: (() => void) | null = null;
+/** Everyone waiting (the file reader and the batch preparer wait at the same time): each looks again on every message. */
+const waiting = new Set<() => void>();
 port.on('message', (m: ToWorker) => {
   inbox.push(m);
-  wake?.();
+  for (const wake of [...waiting]) wake();
 });
 async function next<M extends ToWorker>(accept: (m: ToWorker) => m is M): Promise<M> {
   for (;;) {
     const index = inbox.findIndex(accept);
     if (index >= 0) return inbox.splice(index, 1)[0] as M;
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = null;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        waiting.delete(wake);
+        resolve();
+      };
+      waiting.add(wake);
+    });
   }
 }
 
@@ -42,25 +48,17 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
 }
 
 async function main() {
-  for await (const batch of readBatches({ ...setup.source, chunks: chunks() })) {
-    if (batch.type === 'csv-error') {
-      post(batch);
-      continue;
+  // One block of ids per batch, granted by the main thread as it takes batches (at most `ahead` in front).
+  const preparer = async () => {
+    const { ids } = await next((x): x is Extract<ToWorker, { type: 'ids' }> => x.type === 'ids');
+    return new BatchPreparer(sealer, setup.onExisting, ids, setup.origin);
+  };
+  for await (const batch of readBatches({ ...setup.source, chunks: chunks() }, preparer)) {
+    if (batch.type === 'csv-error') post(batch);
+    else {
+      const { message, transfer } = toTransferable(batch);
+      post(message, transfer);
     }
-    let usedIds = false;
-    const prepared = await prepareContacts(
-      sealer,
-      batch.items,
-      setup.onExisting,
-      async () => {
-        usedIds = true;
-        return (await next((x): x is Extract<ToWorker, { type: 'ids' }> => x.type === 'ids')).ids;
-      },
-      setup.origin,
-    );
-    batch.items = []; // the main thread gets the prepared rows, not the raw ones
-    const { message, transfer } = toTransferable({ type: 'batch', rows: batch, prepared, usedIds });
-    post(message, transfer);
   }
   post({ type: 'done' });
 }

@@ -40,7 +40,7 @@ export class PrepareThread implements AsyncIterable<WorkerBatch | CsvBroken> {
     this.worker = spawnWorker(setup);
     this.worker.on('message', (m: FromWorker) => {
       if (m.type === 'more') void this.feed();
-      else this.deliver(m.type === 'batch' ? revive(m) : m);
+      else this.deliver(m.type === 'rows' ? revive(m) : m);
     });
     this.worker.on('error', (err) => this.deliver({ type: 'failed', error: `import worker stopped: ${err.name}` }));
     this.worker.on('exit', (code) => {
@@ -56,7 +56,7 @@ export class PrepareThread implements AsyncIterable<WorkerBatch | CsvBroken> {
         const m = this.outbox.shift();
         if (!m || m.type === 'done') return;
         if (m.type === 'failed') throw new Error(m.error);
-        if (m.type === 'batch' && m.usedIds) void this.grantIds();
+        if (m.type === 'rows') void this.grantIds();
         yield m;
       }
     } finally {

@@ -13,14 +13,8 @@ export interface WorkerSetup {
 /** Main thread to worker: the file's bytes on request (`more`), and a block of contact ids per batch. */
 export type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'ids'; ids: string[] };
 
-/** A prepared batch: the row errors and checkpoint of `rows` (its items moved into `prepared`). */
-export interface WorkerBatch {
-  type: 'batch';
-  rows: RowBatch;
-  prepared: PreparedBatch;
-  /** Whether the batch took a block of ids. */
-  usedIds: boolean;
-}
+/** A prepared batch, with its bad rows and checkpoint. */
+export type WorkerBatch = RowBatch<PreparedBatch>;
 
 export type FromWorker = { type: 'more' } | WorkerBatch | CsvBroken | { type: 'done' } | { type: 'failed'; error: string };
 
@@ -29,7 +23,7 @@ export type FromWorker = { type: 'more' } | WorkerBatch | CsvBroken | { type: 'd
  * (Cloned one by one, each small Buffer would drag its whole 8 KiB pool slab along.)
  */
 export function toTransferable(message: WorkerBatch): { message: WorkerBatch; transfer: ArrayBuffer[] } {
-  const prepared = message.prepared.prepared;
+  const prepared = message.contacts.prepared;
   let size = 0;
   for (const p of prepared) {
     size += p.emailToken.length + p.contactRow.length + p.identifierRows.length;
@@ -44,9 +38,6 @@ export function toTransferable(message: WorkerBatch): { message: WorkerBatch; tr
     return view;
   };
   for (const p of prepared) {
-    // Inputs cross as JSON text: one string clones far cheaper than an object graph, and the main
-    // thread parses it only for the rare contact that already exists.
-    if (typeof p.input !== 'string') p.input = JSON.stringify(p.input);
     p.emailToken = move(p.emailToken);
     p.contactRow = move(p.contactRow);
     p.identifierRows = move(p.identifierRows);
@@ -58,7 +49,7 @@ export function toTransferable(message: WorkerBatch): { message: WorkerBatch; tr
 /** The batch as the writer expects it again: Buffers, not bare Uint8Arrays (without copying). */
 export function revive(message: WorkerBatch): WorkerBatch {
   const buffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  for (const p of message.prepared.prepared) {
+  for (const p of message.contacts.prepared) {
     p.emailToken = buffer(p.emailToken);
     p.contactRow = buffer(p.contactRow);
     p.identifierRows = buffer(p.identifierRows);

@@ -29,9 +29,7 @@ const CHUNK = 256 * 1024;
  */
 export class TupleWriter {
   private buffer: Buffer;
-  private length = 0;
-  /** Where each row starts, and where the last one ends. */
-  readonly offsets: number[] = [0];
+  private size = 0;
 
   constructor(
     private readonly columns: readonly CopyColumn[],
@@ -43,48 +41,52 @@ export class TupleWriter {
   row(values: readonly CopyValue[]): void {
     if (values.length !== this.columns.length) throw new Error(`COPY row has ${values.length} values for ${this.columns.length} columns`);
     this.ensure(2);
-    this.length = this.buffer.writeInt16BE(values.length, this.length);
+    this.size = this.buffer.writeInt16BE(values.length, this.size);
     for (let i = 0; i < values.length; i++) this.field(this.columns[i], values[i]);
-    this.offsets.push(this.length);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.size;
   }
 
   /** Everything written, in a buffer of its own. */
   finish(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    return this.buffer.subarray(0, this.size);
   }
 
   private field(column: CopyColumn, value: CopyValue): void {
     if (value === null) {
       this.ensure(4);
-      this.length = this.buffer.writeInt32BE(-1, this.length);
+      this.size = this.buffer.writeInt32BE(-1, this.size);
       return;
     }
     switch (column.type) {
       case 'int4':
         this.ensure(8);
-        this.length = this.buffer.writeInt32BE(4, this.length);
-        this.length = this.buffer.writeInt32BE(Number(value), this.length);
+        this.size = this.buffer.writeInt32BE(4, this.size);
+        this.size = this.buffer.writeInt32BE(Number(value), this.size);
         return;
       case 'int8':
         this.ensure(12);
-        this.length = this.buffer.writeInt32BE(8, this.length);
-        this.length = this.buffer.writeBigInt64BE(toBigInt(value, column), this.length);
+        this.size = this.buffer.writeInt32BE(8, this.size);
+        this.size = this.buffer.writeBigInt64BE(toBigInt(value, column), this.size);
         return;
       case 'int8[]': {
         if (!Array.isArray(value)) throw new Error(`COPY column ${column.name} expects an array`);
         const items = value as readonly (string | bigint)[];
         const size = items.length ? 20 + 12 * items.length : 12;
         this.ensure(4 + size);
-        this.length = this.buffer.writeInt32BE(size, this.length);
-        this.length = this.buffer.writeInt32BE(items.length ? 1 : 0, this.length); // dimensions
-        this.length = this.buffer.writeInt32BE(0, this.length); // no NULL elements
-        this.length = this.buffer.writeInt32BE(INT8_OID, this.length);
+        this.size = this.buffer.writeInt32BE(size, this.size);
+        this.size = this.buffer.writeInt32BE(items.length ? 1 : 0, this.size); // dimensions
+        this.size = this.buffer.writeInt32BE(0, this.size); // no NULL elements
+        this.size = this.buffer.writeInt32BE(INT8_OID, this.size);
         if (items.length) {
-          this.length = this.buffer.writeInt32BE(items.length, this.length);
-          this.length = this.buffer.writeInt32BE(1, this.length); // lower bound
+          this.size = this.buffer.writeInt32BE(items.length, this.size);
+          this.size = this.buffer.writeInt32BE(1, this.size); // lower bound
           for (const item of items) {
-            this.length = this.buffer.writeInt32BE(8, this.length);
-            this.length = this.buffer.writeBigInt64BE(toBigInt(item, column), this.length);
+            this.size = this.buffer.writeInt32BE(8, this.size);
+            this.size = this.buffer.writeBigInt64BE(toBigInt(item, column), this.size);
           }
         }
         return;
@@ -92,9 +94,9 @@ export class TupleWriter {
       case 'bytea':
         if (!(value instanceof Uint8Array)) throw new Error(`COPY column ${column.name} expects a Buffer`);
         this.ensure(4 + value.length);
-        this.length = this.buffer.writeInt32BE(value.length, this.length);
-        this.buffer.set(value, this.length);
-        this.length += value.length;
+        this.size = this.buffer.writeInt32BE(value.length, this.size);
+        this.buffer.set(value, this.size);
+        this.size += value.length;
         return;
       case 'text':
       case 'jsonb': {
@@ -102,28 +104,28 @@ export class TupleWriter {
         const version = column.type === 'jsonb' ? 1 : 0;
         // Worst case three bytes per UTF-16 unit.
         this.ensure(4 + version + text.length * 3);
-        const start = this.length + 4;
+        const start = this.size + 4;
         if (version) this.buffer[start] = 1;
         const written = this.buffer.write(text, start + version, 'utf8');
-        this.buffer.writeInt32BE(written + version, this.length);
-        this.length = start + version + written;
+        this.buffer.writeInt32BE(written + version, this.size);
+        this.size = start + version + written;
         return;
       }
       case 'timestamptz': {
         const ms = value instanceof Date ? value.getTime() : new Date(String(value)).getTime();
         if (Number.isNaN(ms)) throw new Error(`COPY column ${column.name} expects a date`);
         this.ensure(12);
-        this.length = this.buffer.writeInt32BE(8, this.length);
-        this.length = this.buffer.writeBigInt64BE(BigInt(ms) * 1000n - PG_EPOCH_US, this.length);
+        this.size = this.buffer.writeInt32BE(8, this.size);
+        this.size = this.buffer.writeBigInt64BE(BigInt(ms) * 1000n - PG_EPOCH_US, this.size);
         return;
       }
     }
   }
 
   private ensure(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(grown, 0, 0, this.length);
+    if (this.size + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.size + bytes));
+    this.buffer.copy(grown, 0, 0, this.size);
     this.buffer = grown;
   }
 }
