@@ -48,7 +48,12 @@ export function runMain(args: string[], env: Record<string, string>, onStderr?: 
     // below is node's). BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the process.
     const child = spawn('bash', [CLI_SH, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HM_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HM_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '',
+        ...(process.env.CLI_MAX_OLD_SPACE_MB ? { CLI_MAX_OLD_SPACE_MB: process.env.CLI_MAX_OLD_SPACE_MB } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

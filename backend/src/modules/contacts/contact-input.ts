@@ -98,16 +98,33 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+/** Today as YYYY-MM-DD (UTC), worked out once a second rather than once a row. */
+let todayCache = { second: -1, iso: '' };
+function todayIso(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== todayCache.second) todayCache = { second, iso: new Date(second * 1000).toISOString().slice(0, 10) };
+  return todayCache.iso;
+}
+
 /** ISO (YYYY-MM-DD) or US (M/D/YYYY) to ISO; undefined when not a real calendar date. */
 export function parseDate(input: string): string | undefined {
   const text = input.trim();
   let y: number;
   let m: number;
   let d: number;
-  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
-  if (match) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text))) [m, d, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else return undefined;
+  let match = ISO_DATE.exec(text);
+  if (match) {
+    y = Number(match[1]);
+    m = Number(match[2]);
+    d = Number(match[3]);
+  } else if ((match = US_DATE.exec(text))) {
+    m = Number(match[1]);
+    d = Number(match[2]);
+    y = Number(match[3]);
+  } else return undefined;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d || y < 1900 || y > 2200) return undefined;
   return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
@@ -124,8 +141,17 @@ function normalizePhone(input: string): string | undefined {
 
 const text =
   (max: number) =>
-  (v: unknown): string | undefined =>
-    typeof v === 'string' && v.trim().length > 0 && v.trim().length <= max ? v.trim() : undefined;
+  (v: unknown): string | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    return t.length > 0 && t.length <= max ? t : undefined;
+  };
+const text40 = text(40);
+const text100 = text(100);
+const text200 = text(200);
+const text500 = text(500);
+const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+const KNOWN_FIELDS = new Set<string>(CONTACT_FIELDS);
 
 /**
  * Validates and normalises one contact. Problems name the field and the rule, never the value,
@@ -139,9 +165,8 @@ export function validateContact(
   const problems: FieldProblem[] = [];
   const at = (field: string) => (path ? `${path}.${field}` : field);
   const bad = (field: string, message: string) => problems.push({ field: at(field), message });
-  const present = (v: unknown) => v !== undefined && v !== null && v !== '';
 
-  for (const key of Object.keys(raw)) if (!(CONTACT_FIELDS as readonly string[]).includes(key)) bad(key, 'unknown field');
+  for (const key in raw) if (!KNOWN_FIELDS.has(key)) bad(key, 'unknown field');
 
   const phi: ContactPhi = { email: '' };
   if (typeof raw.email !== 'string' || !raw.email.trim()) bad('email', 'required');
@@ -150,7 +175,7 @@ export function validateContact(
 
   for (const field of ['firstName', 'lastName'] as const) {
     if (!present(raw[field])) continue;
-    const v = text(100)(raw[field]);
+    const v = text100(raw[field]);
     if (v === undefined) bad(field, 'must be text of at most 100 characters');
     else phi[field] = v;
   }
@@ -158,7 +183,7 @@ export function validateContact(
     if (!present(raw[field])) continue;
     const v = typeof raw[field] === 'string' ? parseDate(raw[field]) : undefined;
     if (!v) bad(field, 'must be a date as YYYY-MM-DD or MM/DD/YYYY');
-    else if (field === 'birthDate' && v > new Date().toISOString().slice(0, 10)) bad(field, 'must not be in the future');
+    else if (field === 'birthDate' && v > todayIso()) bad(field, 'must not be in the future');
     else phi[field] = v;
   }
   if (present(raw.sex)) {
@@ -201,8 +226,8 @@ export function validateContact(
       raw.identifiers.forEach((item: unknown, i) => {
         const o = (item ?? {}) as Record<string, unknown>;
         const kind = typeof o.kind === 'string' ? o.kind : 'other';
-        const system = text(200)(o.system);
-        const value = typeof o.value === 'number' ? String(o.value) : text(100)(o.value);
+        const system = text200(o.system);
+        const value = typeof o.value === 'number' ? String(o.value) : text100(o.value);
         if (!(IDENTIFIER_KINDS as readonly string[]).includes(kind)) bad(`identifiers[${i}].kind`, `must be one of ${IDENTIFIER_KINDS.join(', ')}`);
         else if (!system) bad(`identifiers[${i}].system`, 'required');
         else if (!value) bad(`identifiers[${i}].value`, 'required');
@@ -218,13 +243,13 @@ export function validateContact(
       raw.conditions.forEach((item: unknown, i) => {
         const o = (typeof item === 'string' ? { system: 'ICD-10', code: item } : (item ?? {})) as Record<string, unknown>;
         const system = typeof o.system === 'string' ? normalizeCodeSystem(o.system) : 'ICD-10';
-        const code = text(40)(o.code)?.toUpperCase();
+        const code = text40(o.code)?.toUpperCase();
         if (!system) bad(`conditions[${i}].system`, `must be one of ${CODE_SYSTEMS.join(', ')}`);
         else if (!code) bad(`conditions[${i}].code`, 'required');
         else if (system === 'ICD-10' && !/^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$/.test(code)) bad(`conditions[${i}].code`, 'not an ICD-10 code');
         else if (system === 'SNOMED-CT' && !/^\d{6,18}$/.test(code)) bad(`conditions[${i}].code`, 'not a SNOMED CT concept id');
         else {
-          const display = text(200)(o.display);
+          const display = text200(o.display);
           list.push({
             system,
             code: system === 'ICD-10' && !code.includes('.') && code.length > 3 ? `${code.slice(0, 3)}.${code.slice(3)}` : code,
@@ -241,7 +266,7 @@ export function validateContact(
     else phi.visitCount12m = v;
   }
   if (present(raw.visitSummary)) {
-    const v = text(500)(raw.visitSummary);
+    const v = text500(raw.visitSummary);
     if (v === undefined) bad('visitSummary', 'must be text of at most 500 characters');
     else phi.visitSummary = v;
   }
@@ -252,7 +277,7 @@ export function validateContact(
   }
   for (const field of ['insurancePlan', 'primaryProvider'] as const) {
     if (!present(raw[field])) continue;
-    const v = text(200)(raw[field]);
+    const v = text200(raw[field]);
     if (v === undefined) bad(field, 'must be text of at most 200 characters');
     else phi[field] = v;
   }

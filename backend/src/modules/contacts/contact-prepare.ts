@@ -113,11 +113,15 @@ export function uniqueKeysOf(batch: PreparedBatch): Set<string> {
 const YIELD_EVERY = 200;
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A contact of the batch being prepared: its tuples are offsets into the preparer's buffers until the batch is finished. */
-interface Entry extends Omit<Prepared, 'contactRow' | 'identifierRows'> {
-  row: [number, number];
-  identifierRowsAt: [number, number];
+/** A contact of the batch being prepared: where its tuples lie in the preparer's buffers, until the batch is finished. */
+interface Entry extends Prepared {
+  rowStart: number;
+  rowEnd: number;
+  identifiersStart: number;
+  identifiersEnd: number;
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Prepares one batch row by row: dedupe by e-mail, tokens, PHI sealed under the contact's id, and
@@ -131,7 +135,6 @@ export class BatchPreparer {
   private readonly entries: Entry[] = [];
   private readonly byEmail = new Map<string, number>();
   private readonly results: WriteResult[] = [];
-  private readonly importId: bigint | null;
   private added = 0;
 
   constructor(
@@ -142,7 +145,6 @@ export class BatchPreparer {
   ) {
     this.contacts = new TupleWriter(CONTACT_COPY_COLUMNS, 600 * ids.length + 1024);
     this.identifierTuples = new TupleWriter(IDENTIFIER_COPY_COLUMNS, 64 * ids.length + 1024);
-    this.importId = origin.importId === null ? null : BigInt(origin.importId);
   }
 
   /** Rows added so far, duplicates included. */
@@ -169,23 +171,19 @@ export class BatchPreparer {
   finish(): PreparedBatch {
     const contacts = this.contacts.finish();
     const identifiers = this.identifierTuples.finish();
-    return {
-      prepared: this.entries.map(({ row, identifierRowsAt, ...p }) => ({
-        ...p,
-        contactRow: contacts.subarray(row[0], row[1]),
-        identifierRows: identifiers.subarray(identifierRowsAt[0], identifierRowsAt[1]),
-      })),
-      results: this.results,
-    };
+    for (const e of this.entries) {
+      e.contactRow = contacts.subarray(e.rowStart, e.rowEnd);
+      e.identifierRows = identifiers.subarray(e.identifiersStart, e.identifiersEnd);
+    }
+    return { prepared: this.entries, results: this.results };
   }
 
   private encode(input: ContactInput, refs: number[], id: string): Entry {
     const { columns, identifiers } = contactTokens(this.sealer, input);
     const phiJson = JSON.stringify(input.phi);
-    const contactId = BigInt(id);
     const rowStart = this.contacts.length;
     this.contacts.row([
-      contactId,
+      id,
       columns.email_token,
       this.sealer.encrypt('phi', phiJson, contactAad(id)),
       input.timeZone ?? null,
@@ -204,10 +202,10 @@ export class BatchPreparer {
       columns.condition_tokens,
       columns.attribute_tokens,
       this.origin.source,
-      this.importId,
+      this.origin.importId,
     ]);
     const identifierStart = this.identifierTuples.length;
-    for (const identifier of identifiers) this.identifierTuples.row([identifier.token, contactId, identifier.kind]);
+    for (const identifier of identifiers) this.identifierTuples.row([identifier.token, id, identifier.kind]);
     const { phi: _phi, ...extras } = input;
     return {
       refs,
@@ -216,8 +214,12 @@ export class BatchPreparer {
       identifiers,
       phiJson,
       extras,
-      row: [rowStart, this.contacts.length],
-      identifierRowsAt: [identifierStart, this.identifierTuples.length],
+      contactRow: NO_BYTES,
+      identifierRows: NO_BYTES,
+      rowStart,
+      rowEnd: this.contacts.length,
+      identifiersStart: identifierStart,
+      identifiersEnd: this.identifierTuples.length,
     };
   }
 }

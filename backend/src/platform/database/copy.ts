@@ -70,7 +70,7 @@ export class TupleWriter {
       case 'int8':
         this.ensure(12);
         this.size = this.buffer.writeInt32BE(8, this.size);
-        this.size = this.buffer.writeBigInt64BE(toBigInt(value, column), this.size);
+        this.writeInt8(value, column);
         return;
       case 'int8[]': {
         if (!Array.isArray(value)) throw new Error(`COPY column ${column.name} expects an array`);
@@ -86,7 +86,7 @@ export class TupleWriter {
           this.size = this.buffer.writeInt32BE(1, this.size); // lower bound
           for (const item of items) {
             this.size = this.buffer.writeInt32BE(8, this.size);
-            this.size = this.buffer.writeBigInt64BE(toBigInt(item, column), this.size);
+            this.writeInt8(item, column);
           }
         }
         return;
@@ -122,6 +122,20 @@ export class TupleWriter {
     }
   }
 
+  /** An int8's 8 bytes, big-endian, without BigInt arithmetic (each BigInt operation allocates). */
+  private writeInt8(value: CopyValue, column: CopyColumn): void {
+    if (typeof value === 'number' || (typeof value === 'string' && value.length <= 15 && SMALL_INT.test(value))) {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) throw new Error(`COPY column ${column.name} expects an integer`);
+      const high = Math.floor(n / 2 ** 32);
+      this.size = this.buffer.writeInt32BE(high, this.size);
+      this.size = this.buffer.writeUInt32BE(n - high * 2 ** 32, this.size);
+      return;
+    }
+    this.buffer.set(int8Bytes(value, column), this.size);
+    this.size += 8;
+  }
+
   private ensure(bytes: number): void {
     if (this.size + bytes <= this.buffer.length) return;
     const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.size + bytes));
@@ -130,21 +144,28 @@ export class TupleWriter {
   }
 }
 
-/** Decimal strings already converted: blind-index tokens repeat across rows (codes, years, plans). */
-const parsedInt8 = new Map<string, bigint>();
+const SMALL_INT = /^-?\d+$/;
 
-function toBigInt(value: CopyValue, column: CopyColumn): bigint {
-  if (typeof value === 'bigint') return value;
+/** Decimal strings already converted: blind-index tokens (full 64-bit) repeat across rows (codes, years, plans). */
+const int8Cache = new Map<string, Buffer>();
+
+function int8Bytes(value: CopyValue, column: CopyColumn): Buffer {
   if (typeof value === 'string') {
-    let parsed = parsedInt8.get(value);
-    if (parsed === undefined) {
-      parsed = BigInt(value);
-      if (parsedInt8.size >= 100_000) parsedInt8.clear();
-      parsedInt8.set(value, parsed);
+    let bytes = int8Cache.get(value);
+    if (bytes === undefined) {
+      if (!/^-?\d+$/.test(value)) throw new Error(`COPY column ${column.name} expects an integer`);
+      bytes = Buffer.alloc(8);
+      bytes.writeBigInt64BE(BigInt(value));
+      if (int8Cache.size >= 100_000) int8Cache.clear();
+      int8Cache.set(value, bytes);
     }
-    return parsed;
+    return bytes;
   }
-  if (typeof value === 'number') return BigInt(value);
+  if (typeof value === 'bigint') {
+    const bytes = Buffer.alloc(8);
+    bytes.writeBigInt64BE(value);
+    return bytes;
+  }
   throw new Error(`COPY column ${column.name} expects an integer`);
 }
 
