@@ -199,6 +199,18 @@ describe('CSV import', () => {
     expect((await marketer.post('/api/v1/contacts/lookup', { email: 'ok1@example.org' })).status).toBe(200);
   });
 
+  it('keeps every row before a broken quote in the middle of the file, and names the broken row', async () => {
+    // The error and the rows before it arrive in one chunk: all of those rows must still be written.
+    const broken = 'email,first\r\nmid1@example.org,A\r\nmid2@example.org,B\r\n"mid3@example.org"x,C\r\nmid4@example.org,D\r\n';
+    const up = await uploadRaw(t.baseUrl, marketer, broken);
+    const done = await configureAndRun(marketer, up.body.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe('CSV syntax error at row 4 (CSV_INVALID_CLOSING_QUOTE)');
+    expect(done.counts).toMatchObject({ created: 2, errors: 1 });
+    for (const email of ['mid1@example.org', 'mid2@example.org']) expect((await marketer.post('/api/v1/contacts/lookup', { email })).status).toBe(200);
+    expect((await marketer.post('/api/v1/contacts/lookup', { email: 'mid4@example.org' })).status).toBe(404);
+  });
+
   it('keeps imported PHI out of the database dump and the logs', async () => {
     const dump = await dumpDatabase(t.databaseUrl);
     expect(phiFound(dump, PHI_VALUES)).toEqual([]);

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { type AttributeDefinition, validateContact } from '../contacts/contact-input.js';
 import type { WriteItem } from '../contacts/contact-prepare.js';
@@ -64,31 +63,44 @@ export interface CsvSource {
  * Decode, parse, map and validate a CSV upload into batches of valid contacts and row-level
  * errors. Pure (no database): the importer runs it on the main thread for a dry run and in its
  * worker thread for a real import.
+ *
+ * The parser is fed chunk by chunk and hands each record over as it is parsed (`on_record`), so a
+ * syntax error loses none of the records before it: read as a stream, the records parsed from the
+ * same chunk as the error were dropped with the destroyed stream.
  */
 export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<T> | Promise<RowSink<T>>): AsyncGenerator<RowBatch<T> | CsvBroken> {
   const mapper = new RowMapper(source.headers, source.mapping);
   const decoder = new TextDecoder(source.encoding === 'windows-1252' ? 'windows-1252' : source.encoding, { ignoreBOM: false });
+  const records: string[][] = [];
+  let failure: (Error & { code?: string }) | undefined;
+  let ended = false;
+  const parser = parse({
+    delimiter: source.delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: 1_000_000,
+    trim: false,
+    on_record: (record: string[]) => {
+      records.push(record);
+      return null; // taken here, not passed down the stream
+    },
+  });
+  parser.on('error', (err: Error) => (failure = err));
+  parser.on('end', () => (ended = true));
+  parser.resume(); // nothing is pushed; flowing lets the parser reach its end
+  const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
   let bytes = 0;
-  const text = Readable.from(
-    (async function* () {
-      for await (const chunk of source.chunks) {
-        bytes += chunk.length;
-        const s = decoder.decode(chunk, { stream: true });
-        chunk.fill(0);
-        if (s) yield s;
-      }
-      const tail = decoder.decode();
-      if (tail) yield tail;
-    })(),
-  );
-  const parser = text.pipe(parse({ delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000, trim: false }));
   let rowNumber = 0;
   let sink = await newSink();
   let errors: RowError[] = [];
   let lastRow = source.checkpoint;
   const take = (): RowBatch<T> => ({ type: 'rows', contacts: sink.finish(), errors, lastRow, bytes });
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+
+  /** The records parsed so far, into the current batch; yields each batch that fills. */
+  async function* consume(): AsyncGenerator<RowBatch<T>> {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
       rowNumber++;
       if (rowNumber === 1) continue; // the header row
       if (rowNumber <= source.checkpoint) continue; // committed before a restart
@@ -107,12 +119,30 @@ export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<
         errors = [];
       }
     }
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (!code?.startsWith('CSV_')) throw err;
-    parser.destroy();
+    records.length = 0;
+  }
+
+  for await (const chunk of source.chunks) {
+    bytes += chunk.length;
+    const text = decoder.decode(chunk, { stream: true });
+    chunk.fill(0);
+    if (text) parser.write(text);
+    yield* consume();
+    await settled(); // an error from this chunk is emitted on the next tick
+    if (failure) break;
+  }
+  if (!failure) {
+    const tail = decoder.decode();
+    if (tail) parser.write(tail);
+    parser.end();
+    while (!ended && !failure) await settled();
+    yield* consume();
+  }
+  if (failure) {
+    if (!failure.code?.startsWith('CSV_')) throw failure;
+    yield* consume();
     yield take();
-    yield { type: 'csv-error', code, row: rowNumber + 1 };
+    yield { type: 'csv-error', code: failure.code, row: rowNumber + 1 };
     return;
   }
   yield take();

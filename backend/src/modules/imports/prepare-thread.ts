@@ -7,7 +7,7 @@ import { type FromWorker, revive, type ToWorker, type WorkerBatch, type WorkerSe
  * room to spare; a young generation large enough for a whole batch keeps its short-lived objects
  * from being promoted (and collected again) before the batch is posted.
  */
-const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 };
+const WORKER_HEAP = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
 
 export interface PrepareThreadOptions {
   /** The upload's bytes; each chunk is zeroed once handed over. */
