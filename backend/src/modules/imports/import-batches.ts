@@ -72,8 +72,8 @@ export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<
   const mapper = new RowMapper(source.headers, source.mapping);
   const decoder = new TextDecoder(source.encoding === 'windows-1252' ? 'windows-1252' : source.encoding, { ignoreBOM: false });
   const records: string[][] = [];
-  let failure: (Error & { code?: string }) | undefined;
-  let ended = false;
+  // Set by the parser's events (hence an object: the checks below run after awaits).
+  const parsing: { failure?: Error & { code?: string }; ended: boolean } = { ended: false };
   const parser = parse({
     delimiter: source.delimiter,
     relax_column_count: true,
@@ -85,8 +85,8 @@ export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<
       return null; // taken here, not passed down the stream
     },
   });
-  parser.on('error', (err: Error) => (failure = err));
-  parser.on('end', () => (ended = true));
+  parser.on('error', (err: Error) => (parsing.failure = err));
+  parser.on('end', () => (parsing.ended = true));
   parser.resume(); // nothing is pushed; flowing lets the parser reach its end
   const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -129,15 +129,17 @@ export async function* readBatches<T>(source: CsvSource, newSink: () => RowSink<
     if (text) parser.write(text);
     yield* consume();
     await settled(); // an error from this chunk is emitted on the next tick
-    if (failure) break;
+    if (parsing.failure) break;
   }
-  if (!failure) {
+  if (!parsing.failure) {
     const tail = decoder.decode();
     if (tail) parser.write(tail);
     parser.end();
-    while (!ended && !failure) await settled();
+    const over = () => parsing.ended || parsing.failure !== undefined;
+    while (!over()) await settled();
     yield* consume();
   }
+  const failure = parsing.failure;
   if (failure) {
     if (!failure.code?.startsWith('CSV_')) throw failure;
     yield* consume();

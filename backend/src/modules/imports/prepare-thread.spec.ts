@@ -30,6 +30,7 @@ function thread(csv: string, options: { batchSize?: number; ahead?: number; chun
       origin: { source: 'import', importId: '9' },
     },
     {
+      // eslint-disable-next-line @typescript-eslint/require-await -- an AsyncIterable, as the upload store gives
       chunks: (async function* () {
         for (let i = 0; i < bytes.length; i += chunk) yield Uint8Array.from(bytes.subarray(i, i + chunk));
       })(),
@@ -54,8 +55,9 @@ describe('PrepareThread (import worker thread)', () => {
     const rows = Array.from({ length: 230 }, (_, i) => csvRow(i));
     rows[17] = rows[17].replace(/^[^,]+/, 'not-an-email');
     const { source } = thread(`${CSV_HEADER}\r\n${rows.join('\r\n')}\r\n`, { ahead: 1, chunk: 777 });
-    const batches = (await collect(source)) as WorkerBatch[];
-    expect(batches.every((b) => b.type === 'rows')).toBe(true);
+    const out = await collect(source);
+    expect(out.every((b) => b.type === 'rows')).toBe(true);
+    const batches = out as WorkerBatch[];
     const prepared = batches.flatMap((b) => b.contacts.prepared);
     expect(prepared).toHaveLength(229);
     expect(prepared.map((p) => p.refs[0])).toEqual(Array.from({ length: 230 }, (_, i) => i + 2).filter((r) => r !== 19));
