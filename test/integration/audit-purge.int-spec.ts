@@ -11,6 +11,8 @@ import { restoreBackup, writeBackup } from '../../backend/src/modules/backup/ind
 import { dataSourceOptions, runMigrations } from '../../backend/src/platform/database/index.js';
 import { DomainError } from '../../backend/src/platform/errors/index.js';
 import { Role } from '../../backend/src/platform/http/index.js';
+import { AuditAnchors1763901500000 } from '../../migrations/1763901500000-AuditAnchors.js';
+import { migrations } from '../../migrations/index.js';
 import { ApiClient } from '../support/api-client.js';
 import { ageAuditEntries } from '../support/audit-age.js';
 import { createTestDatabase, startTestApp, superuser, TEST_MASTER_KEY, type TestApp, testConfig } from '../support/stack.js';
@@ -224,7 +226,9 @@ describe('audit purge behind an anchor', () => {
       await source.query(
         `INSERT INTO audit_log (occurred_at, actor_type, action, outcome, prev_hash, hash) VALUES (now(), 'system', 'x', 'success', '\\x00', '\\x00')`,
       );
-      await source.undoLastMigration({ transaction: 'each' });
+      // Undo the migrations that came after it, then the anchors' own.
+      const undo = migrations.length - migrations.indexOf(AuditAnchors1763901500000);
+      for (let i = 0; i < undo; i++) await source.undoLastMigration({ transaction: 'each' });
       expect(await source.query<{ r: string | null }[]>(`SELECT to_regclass('audit_anchors')::text AS r`)).toEqual([{ r: null }]);
       await expect(source.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only: DELETE refused/);
       await source.runMigrations({ transaction: 'each' });
